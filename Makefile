@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+# Every setting below can be overridden on the command line or in the environment;
+# the README lists them.
+
+SHELL := /bin/bash
+PYTHON_BIN ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+RAW_DIR ?=
+AS_OF ?=
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: help venv run demo-data lint test test-python dev clean
+
+help:
+	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
+	@echo "make test                                           lint + dbt tests + dbt unit tests + pytest"
+	@echo "make dev                                            open the Dagster UI (dagster dev)"
+	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
+	@echo "make clean                                          remove the warehouse, demo data and build output"
+
+# The virtual environment is built from the lock file only; it is rebuilt when the lock changes.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check 'uv==0.13.9' 2>/dev/null || $(PY) -m pip install 'uv==0.13.9'
+	@$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	@$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	@$(PY) -m orchestration.run $(if $(RAW_DIR),--raw-dir "$(RAW_DIR)") $(if $(AS_OF),--as-of "$(AS_OF)")
+
+demo-data: venv
+	@$(PY) -m orchestration.demo_data --out data/demo $(if $(PERSONS),--persons $(PERSONS)) $(if $(DAYS),--days $(DAYS)) $(if $(SEED),--seed $(SEED))
+
+lint: venv
+	@echo "== sqlfluff lint (dbt templater on an in-memory target)"
+	@$(VENV)/bin/sqlfluff lint models macros tests snapshots analyses --processes 2
+
+test-python: venv
+	@echo "== pytest (generator, Dagster definitions, golden data set, end-to-end refresh with dbt tests and unit tests)"
+	@$(PY) -m pytest -q
+
+test: lint test-python
+
+dev: venv
+	@$(VENV)/bin/dagster dev
+
+clean:
+	rm -rf warehouse data target logs .dagster_home

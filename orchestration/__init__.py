@@ -1,0 +1,1 @@
+"""Dagster code location of the user-profile warehouse, with its ingest step and demo data generator."""

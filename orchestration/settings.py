@@ -1,0 +1,81 @@
+"""Run settings taken from the environment, with the defaults documented in the README."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Every raw source folder of the data contract, in the order the summary prints them.
+RAW_SOURCES = (
+    "events",
+    "orders",
+    "order_items",
+    "products",
+    "customers",
+    "tickets",
+    "campaign_touches",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the warehouse lives and how DuckDB may use the machine."""
+
+    warehouse_path: Path
+    raw_dir: Path
+    demo_dir: Path
+    duckdb_threads: int
+    duckdb_memory_limit: str
+    duckdb_temp_directory: Path
+    as_of_date: str
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.warehouse_path.parent
+
+
+def _path_from_environment(name: str, default: str) -> Path:
+    path = Path(os.environ.get(name) or default)
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (see the README's table of variables)."""
+    warehouse_path = _path_from_environment("WAREHOUSE_PATH", "warehouse/profile.duckdb")
+    demo_dir = _path_from_environment("DEMO_DIR", "data/demo")
+    return Settings(
+        warehouse_path=warehouse_path,
+        raw_dir=_path_from_environment("RAW_DIR", str(demo_dir / "raw")),
+        demo_dir=demo_dir,
+        duckdb_threads=int(os.environ.get("DUCKDB_THREADS") or 2),
+        duckdb_memory_limit=os.environ.get("DUCKDB_MEMORY_LIMIT") or "8GB",
+        duckdb_temp_directory=_path_from_environment(
+            "DUCKDB_TEMP_DIRECTORY", str(warehouse_path.parent / "tmp")
+        ),
+        as_of_date=os.environ.get("AS_OF") or "",
+    )
+
+
+def export_dbt_environment(settings: Settings) -> None:
+    """Make dbt (profiles.yml, dbt_project.yml) see the same absolute paths as the Python steps.
+
+    The hashing salt is created once per warehouse folder when PII_HASH_SALT is not set, so ids stay
+    stable between runs without the salt ever entering git.
+    """
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    settings.duckdb_temp_directory.mkdir(parents=True, exist_ok=True)
+    os.environ["WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ["DUCKDB_THREADS"] = str(settings.duckdb_threads)
+    os.environ["DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    os.environ["DUCKDB_TEMP_DIRECTORY"] = str(settings.duckdb_temp_directory)
+    os.environ.setdefault("DBT_PROFILES_DIR", str(PROJECT_DIR))
+    if not os.environ.get("PII_HASH_SALT"):
+        salt_file = settings.warehouse_dir / ".pii_hash_salt"
+        if not salt_file.exists():
+            salt_file.write_text(secrets.token_hex(32))
+            salt_file.chmod(0o600)
+        os.environ["PII_HASH_SALT"] = salt_file.read_text().strip()
