@@ -1,26 +1,21 @@
-{#- For a track event: 'unplanned_event' when its name is not in the event dictionary, 'missing_required'
-    when a required property is absent or null, 'type_mismatch' when one has the wrong type, else null.
-    With part='detail' it returns the human-readable detail instead of the code.
-    Checks are generated from the seed at run time: one CASE branch per dictionary event, no join. -#}
-{% macro event_dictionary_violation(event_name, properties, part='code') -%}
-    {%- set dictionary = load_event_dictionary() -%}
+{#- For a track call joined to event_dictionary_rules(): 'unplanned_event' when no dictionary row matched,
+    'missing_required' when a required property is absent or null, 'type_mismatch' when one cannot be read
+    as its declared type, else null. With part set to detail it gives the human-readable detail instead of the code. -#}
+{% macro event_dictionary_violation(properties, part='code') -%}
     case
-    {%- for entry in dictionary %}
-        when {{ event_name }} = '{{ entry.event_name | replace("'", "''") }}' then
-        {%- if entry.required_properties | length == 0 %} null
-        {%- else %}
-            case
-            {%- for name, declared_type in entry.required_properties %}
-                when {{ json_text(properties, name) }} is null
-                    then {% if part == 'code' %}'missing_required'{% else %}'missing property {{ name }}'{% endif %}
-            {%- endfor %}
-            {%- for name, declared_type in entry.required_properties %}
-                when not {{ json_value_matches_type(json_text(properties, name), declared_type) }}
-                    then {% if part == 'code' %}'type_mismatch'{% else %}'property {{ name }} is not {{ declared_type }}'{% endif %}
-            {%- endfor %}
-            end
-        {%- endif %}
+        when dictionary_event_name is null
+            then {{ "'unplanned_event'" if part == 'code' else "'event name not in the event dictionary'" }}
+    {%- for slot in range(1, event_dictionary_property_slots() + 1) %}
+        {%- set property_name = 'required_property_' ~ slot ~ '_name' %}
+        when {{ property_name }} is not null and {{ json_text_at(properties, property_name) }} is null
+            then {{ "'missing_required'" if part == 'code' else "'missing property ' || " ~ property_name }}
     {%- endfor %}
-        else {% if part == 'code' %}'unplanned_event'{% else %}'event name not in the event dictionary'{% endif %}
+    {%- for slot in range(1, event_dictionary_property_slots() + 1) %}
+        {%- set property_name = 'required_property_' ~ slot ~ '_name' %}
+        {%- set declared_type = 'required_property_' ~ slot ~ '_type' %}
+        when {{ property_name }} is not null
+            and not {{ json_value_matches_type(json_text_at(properties, property_name), declared_type) }}
+            then {{ "'type_mismatch'" if part == 'code' else "'property ' || " ~ property_name ~ " || ' is not ' || " ~ declared_type }}
+    {%- endfor %}
     end
 {%- endmacro %}

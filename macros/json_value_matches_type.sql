@@ -1,16 +1,14 @@
-{#- True when the text value of a JSON property can be read as the declared type of the event dictionary:
-    string (any scalar text), number (decimal), integer (whole number), boolean (true/false).
-    The rule reads the text, not the JSON token type, so it gives the same answer on every engine. -#}
+{#- True when a JSON property's text can be read as a declared type of the event dictionary:
+    'string' (any scalar), 'number' (decimal), 'integer' (whole number), 'boolean' (true/false).
+    `declared_type` is a SQL expression (the dictionary column). The rule reads the text, not the JSON
+    token type, so every engine gives the same answer; an unknown type never matches (and the seed's own
+    tests reject it). -#}
 {% macro json_value_matches_type(value_text, declared_type) -%}
-    {%- if declared_type == 'number' -%}
-        ({{ try_cast_as(value_text, 'double') }} is not null)
-    {%- elif declared_type == 'integer' -%}
-        ({{ matches_pattern(value_text, '^-?[0-9]+$') }})
-    {%- elif declared_type == 'boolean' -%}
-        (lower({{ value_text }}) in ('true', 'false'))
-    {%- elif declared_type == 'string' -%}
-        (not {{ matches_pattern(value_text, '^[{\\[]') }})
-    {%- else -%}
-        {{ exceptions.raise_compiler_error("event_dictionary: unknown property type '" ~ declared_type ~ "' (use string, number, integer or boolean)") }}
-    {%- endif -%}
+    case {{ declared_type }}
+        when 'string' then not {{ matches_pattern(value_text, '^[{\\[]') }}
+        when 'number' then {{ try_cast_as(value_text, 'double') }} is not null
+        when 'integer' then {{ matches_pattern(value_text, '^-?[0-9]+$') }}
+        when 'boolean' then lower({{ value_text }}) in ('true', 'false')
+        else false
+    end
 {%- endmacro %}

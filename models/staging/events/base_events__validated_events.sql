@@ -20,11 +20,19 @@
 {%- set personal_trait_keys = ['email', 'phone', 'name', 'first_name', 'last_name', 'full_name', 'address'] -%}
 
 
--- depends_on: {{ ref('event_dictionary') }}
 with
 
 raw_events as (
     select * from {{ source('events', 'events') }}
+),
+
+event_dictionary as (
+    select * from {{ ref('event_dictionary') }}
+),
+
+-- The tracking plan is a lookup, not data: joining it here is how a call is validated.
+dictionary_rules as (
+    {{ event_dictionary_rules('event_dictionary') }}
 ),
 
 parsed as (
@@ -86,12 +94,17 @@ typed as (
 
 dictionary_checked as (
     select
-        *,
-        case when event_type = 'track' then {{ event_dictionary_violation('track_event_name', 'properties') }} end
-            as dictionary_violation,
-        case when event_type = 'track' then {{ event_dictionary_violation('track_event_name', 'properties', part='detail') }} end
-            as dictionary_violation_detail
+        typed.*,
+        dictionary_rules.event_category as dictionary_event_category,
+        case
+            when typed.event_type = 'track' then {{ event_dictionary_violation('typed.properties') }}
+        end as dictionary_violation,
+        case
+            when typed.event_type = 'track' then {{ event_dictionary_violation('typed.properties', part='detail') }}
+        end as dictionary_violation_detail
     from typed
+    left join dictionary_rules
+        on typed.track_event_name = dictionary_rules.dictionary_event_name
 ),
 
 checked as (
@@ -112,34 +125,44 @@ checked as (
     from dictionary_checked
 ),
 
+deduplicated as (
+    select
+        *,
+        failing_check is null and {{ mark_duplicates(
+            'event_id, failing_check is null',
+            'coalesce(received_at, _loaded_at), _file_date, _file_path, _row_number'
+        ) }} as is_duplicate
+    from checked
+),
+
 final as (
     select
         *,
         case
             when failing_check = 'dictionary' then dictionary_violation
             when failing_check is not null then failing_check
-            when {{ mark_duplicates('event_id, failing_check is null', 'coalesce(received_at, _loaded_at)') }}
-                then 'duplicate'
+            when is_duplicate then 'duplicate'
         end as reason_code,
         case
-            when failing_check = 'dictionary'
-                then track_event_name || ': ' || dictionary_violation_detail
+            when failing_check = 'dictionary' then track_event_name || ': ' || dictionary_violation_detail
             when failing_check = 'malformed_record'
-                then coalesce(_parse_error, case when not is_json_object then 'not a JSON object' end,
+                then coalesce(
+                    _parse_error,
+                    case when not is_json_object then 'not a JSON object' end,
                     case when event_id is null then 'messageId missing' end,
-                    'type missing or unknown, or track call without event')
+                    'type missing or unknown, or track call without event'
+                )
             when failing_check = 'bad_timestamp'
-                then 'timestamp ' || coalesce('''' || raw_timestamp || '''', 'missing')
-                    || ', receivedAt ' || coalesce('''' || raw_received_at || '''', 'missing')
-            when failing_check = 'invalid_identifier'
-                then 'neither anonymousId nor userId (alias: previousId and userId)'
-            when failing_check = 'future_timestamp' then 'timestamp later than receivedAt by more than {{ var("max_clock_skew_minutes") }} minutes'
+                then 'timestamp ' || coalesce('"' || raw_timestamp || '"', 'missing')
+                || ', receivedAt ' || coalesce('"' || raw_received_at || '"', 'missing')
+            when failing_check = 'invalid_identifier' then 'neither anonymousId nor userId (alias: previousId and userId)'
+            when failing_check = 'future_timestamp'
+                then 'timestamp later than receivedAt by more than {{ var("max_clock_skew_minutes") }} minutes'
             when failing_check = 'too_late' then 'received more than {{ var("max_event_lateness_days") }} days after the timestamp'
             when failing_check = 'bot_traffic' then 'user agent: ' || user_agent
-            when failing_check is null and {{ mark_duplicates('event_id, failing_check is null', 'coalesce(received_at, _loaded_at)') }}
-                then 'messageId seen before: ' || event_id
+            when is_duplicate then 'messageId seen before: ' || event_id
         end as reason_detail
-    from checked
+    from deduplicated
 )
 
 select * from final

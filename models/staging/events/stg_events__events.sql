@@ -1,7 +1,6 @@
 {%- set personal_trait_keys = ['email', 'phone', 'name', 'first_name', 'last_name', 'full_name', 'address'] %}
 
 
--- depends_on: {{ ref('event_dictionary') }}
 with
 
 validated_events as (
@@ -24,7 +23,12 @@ final as (
             when 'identify' then 'Identify'
             when 'alias' then 'Alias'
         end as event_name,
-        {{ event_category('event_type', 'track_event_name') }} as event_category,
+        case
+            when event_type = 'page' then 'page_view'
+            when event_type = 'screen' then 'screen_view'
+            when event_type in ('identify', 'alias') then event_type
+            else dictionary_event_category
+        end as event_category,
         page_name,
         anonymous_id,
         user_id,
