@@ -6,7 +6,7 @@
 {% macro json_value_matches_type(value_text, declared_type) -%}
     case {{ declared_type }}
         when 'string' then not {{ matches_pattern(value_text, '^[{\\[]') }}
-        when 'number' then {{ try_cast_as(value_text, 'double') }} is not null
+        when 'number' then {{ parse_number(value_text) }} is not null
         when 'integer' then {{ matches_pattern(value_text, '^-?[0-9]+$') }}
         when 'boolean' then lower({{ value_text }}) in ('true', 'false')
         else false

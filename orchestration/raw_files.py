@@ -183,8 +183,12 @@ def _read_file(
             connection.execute(f"""
                 insert into file_rows by name
                 select {_sql_text(relative_path)} || ':line' || line as _raw_row_id, {common},
-                    line as _row_number, error_type || ': ' || error_message as _parse_error, csv_line as payload
+                    line as _row_number,
+                    string_agg(distinct error_type || ': ' || error_message, '; ') as _parse_error,
+                    any_value(csv_line) as payload
                 from csv_rejects
+                -- The reader may report several errors for one line: it is still one raw row.
+                group by line
             """)
     except (duckdb.Error, ValueError, OSError, UnicodeDecodeError) as error:
         # An unreadable file (corrupt gzip or Parquet, broken header) becomes one rejected row, not a crash

@@ -56,7 +56,7 @@ final as (
         coalesce(trim(trait.phone) <> '' and {{ normalize_phone('trait.phone') }} is null, false)
             as has_invalid_trait_phone,
         case when trait.gender is not null then {{ normalize_gender('trait.gender') }} end as trait_gender,
-        {{ try_cast_as('trait.birthday', 'date') }} as trait_birth_date,
+        {{ parse_date('trait.birthday') }} as trait_birth_date,
         {{ clean_text('trait.city') }} as trait_city,
         {{ clean_text('trait.province') }} as trait_province,
         {{ clean_text('trait.country') }} as trait_country,

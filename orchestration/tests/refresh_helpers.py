@@ -1,0 +1,39 @@
+"""Test helper: run `make run`'s entry point on a raw directory, in a child process.
+
+A child process, because dbt-duckdb keeps the warehouse open for the life of the process that ran it;
+the test then opens the finished warehouse read-only, as a BI reader would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+
+
+@dataclass
+class RefreshResult:
+    success: bool
+    output: str
+
+
+def run_refresh(raw_dir: Path, warehouse_path: Path, salt: str, as_of: str | None = None) -> RefreshResult:
+    """`python -m orchestration.run --raw-dir raw_dir` into warehouse_path; returns its exit status and output."""
+    environment = {
+        **os.environ,
+        "WAREHOUSE_PATH": str(warehouse_path),
+        "DUCKDB_TEMP_DIRECTORY": str(warehouse_path.parent / "tmp"),
+        "PII_HASH_SALT": salt,
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+    }
+    command = [sys.executable, "-m", "orchestration.run", "--raw-dir", str(raw_dir)]
+    if as_of:
+        command += ["--as-of", as_of]
+    completed = subprocess.run(
+        command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900
+    )
+    return RefreshResult(success=completed.returncode == 0, output=completed.stdout + completed.stderr)
