@@ -3,9 +3,9 @@
 with
 
 {% for staged in sources %}
-{{ staged.source_name }}_quarantined as (
-    select * from {{ ref(staged.quarantine_model) }}
-),
+    {{ staged.source_name }}_quarantined as (
+        select * from {{ ref(staged.quarantine_model) }}
+    ),
 
 {% endfor %}
 loaded_files as (
@@ -14,13 +14,13 @@ loaded_files as (
 
 quarantined_rows as (
     {%- for staged in sources %}
-    select
-        source_name,
-        reason_code,
-        reason_detail,
-        _raw_row_id
-    from {{ staged.source_name }}_quarantined
-    {% if not loop.last %}union all{% endif %}
+        select
+            source_name,
+            reason_code,
+            reason_detail,
+            _raw_row_id
+        from {{ staged.source_name }}_quarantined
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

@@ -9,13 +9,13 @@ loaded_files as (
 ),
 
 {% for staged in sources %}
-{{ staged.source_name }}_clean as (
-    select * from {{ ref(staged.clean_model) }}
-),
+    {{ staged.source_name }}_clean as (
+        select * from {{ ref(staged.clean_model) }}
+    ),
 
-{{ staged.source_name }}_quarantined as (
-    select * from {{ ref(staged.quarantine_model) }}
-),
+    {{ staged.source_name }}_quarantined as (
+        select * from {{ ref(staged.quarantine_model) }}
+    ),
 
 {% endfor %}
 raw_rows_per_load as (
@@ -32,26 +32,26 @@ raw_rows_per_load as (
 
 staged_rows as (
     {%- for staged in sources %}
-    select
-        '{{ staged.source_name }}' as source_name,
-        _load_id as load_id,
-        count(*) as count_clean_rows,
-        0 as count_duplicate_rows,
-        0 as count_quarantined_rows
-    from {{ staged.source_name }}_clean
-    group by _load_id
+        select
+            '{{ staged.source_name }}' as source_name,
+            _load_id as load_id,
+            count(*) as count_clean_rows,
+            0 as count_duplicate_rows,
+            0 as count_quarantined_rows
+        from {{ staged.source_name }}_clean
+        group by _load_id
 
-    union all
+        union all
 
-    select
-        '{{ staged.source_name }}' as source_name,
-        _load_id as load_id,
-        0 as count_clean_rows,
-        count(case when reason_code = 'duplicate' then 1 end) as count_duplicate_rows,
-        count(case when reason_code <> 'duplicate' then 1 end) as count_quarantined_rows
-    from {{ staged.source_name }}_quarantined
-    group by _load_id
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ staged.source_name }}' as source_name,
+            _load_id as load_id,
+            0 as count_clean_rows,
+            count(case when reason_code = 'duplicate' then 1 end) as count_duplicate_rows,
+            count(case when reason_code <> 'duplicate' then 1 end) as count_quarantined_rows
+        from {{ staged.source_name }}_quarantined
+        group by _load_id
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

@@ -147,18 +147,20 @@ final as (
             when failing_check = 'dictionary' then track_event_name || ': ' || dictionary_violation_detail
             when failing_check = 'malformed_record'
                 then coalesce(
-                    _parse_error,
-                    case when not is_json_object then 'not a JSON object' end,
-                    case when event_id is null then 'messageId missing' end,
-                    'type missing or unknown, or track call without event'
-                )
+                        _parse_error,
+                        case when not is_json_object then 'not a JSON object' end,
+                        case when event_id is null then 'messageId missing' end,
+                        'type missing or unknown, or track call without event'
+                    )
             when failing_check = 'bad_timestamp'
                 then 'timestamp ' || coalesce('"' || raw_timestamp || '"', 'missing')
-                || ', receivedAt ' || coalesce('"' || raw_received_at || '"', 'missing')
-            when failing_check = 'invalid_identifier' then 'neither anonymousId nor userId (alias: previousId and userId)'
+                    || ', receivedAt ' || coalesce('"' || raw_received_at || '"', 'missing')
+            when failing_check = 'invalid_identifier'
+                then 'neither anonymousId nor userId (alias: previousId and userId)'
             when failing_check = 'future_timestamp'
                 then 'timestamp later than receivedAt by more than {{ var("max_clock_skew_minutes") }} minutes'
-            when failing_check = 'too_late' then 'received more than {{ var("max_event_lateness_days") }} days after the timestamp'
+            when failing_check = 'too_late'
+                then 'received more than {{ var("max_event_lateness_days") }} days after the timestamp'
             when failing_check = 'bot_traffic' then 'user agent: ' || user_agent
             when is_duplicate then 'messageId seen before: ' || event_id
         end as reason_detail
