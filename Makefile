@@ -48,7 +48,8 @@ test-python: venv
 test: lint test-python
 
 dev: venv
-	@$(VENV)/bin/dagster dev
+	@mkdir -p .dagster_home && cp orchestration/dagster.yaml .dagster_home/dagster.yaml
+	@DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev
 
 clean:
 	rm -rf warehouse data target logs .dagster_home

@@ -14,7 +14,7 @@
         {%- set property_name = 'required_property_' ~ slot ~ '_name' %}
         {%- set declared_type = 'required_property_' ~ slot ~ '_type' %}
         when {{ property_name }} is not null
-            and not {{ json_value_matches_type(json_text_at(properties, property_name), declared_type) }}
+            and not {{ json_value_matches_type(properties, property_name, declared_type) }}
             then {{ "'type_mismatch'" if part == 'code' else "'property ' || " ~ property_name ~ " || ' is not ' || " ~ declared_type }}
     {%- endfor %}
     end

@@ -1,14 +1,18 @@
-{#- True when a JSON property's text can be read as a declared type of the event dictionary:
-    'string' (any scalar), 'number' (decimal), 'integer' (whole number), 'boolean' (true/false).
-    `declared_type` is a SQL expression (the dictionary column). The rule reads the text, not the JSON
-    token type, so every engine gives the same answer; an unknown type never matches (and the seed's own
-    tests reject it). -#}
-{% macro json_value_matches_type(value_text, declared_type) -%}
+{#- True when a property of a JSON object has the JSON type the event dictionary declares, as a JSON
+    Schema validator reads it: 'string' (a JSON string - 12345 or true are not strings), 'number' (any JSON
+    number), 'integer' (a JSON number without fraction; 2.0 counts), 'boolean' (true/false). A number sent
+    as text ("12.5") does not match 'number'. An unknown declared type never matches (the seed's own test
+    rejects it). Both arguments after the object are SQL expressions. -#}
+{% macro json_value_matches_type(expression, key_expression, declared_type) -%}
+    {%- set value_type = json_value_type_at(expression, key_expression) -%}
     case {{ declared_type }}
-        when 'string' then not {{ matches_pattern(value_text, '^[{\\[]') }}
-        when 'number' then {{ parse_number(value_text) }} is not null
-        when 'integer' then {{ matches_pattern(value_text, '^-?[0-9]+$') }}
-        when 'boolean' then lower({{ value_text }}) in ('true', 'false')
+        when 'string' then {{ value_type }} = 'string'
+        when 'number' then {{ value_type }} in ('integer', 'number')
+        when 'integer' then {{ value_type }} = 'integer'
+            or ({{ value_type }} = 'number'
+                and {{ try_cast_as(json_text_at(expression, key_expression), 'double') }}
+                = floor({{ try_cast_as(json_text_at(expression, key_expression), 'double') }}))
+        when 'boolean' then {{ value_type }} = 'boolean'
         else false
     end
 {%- endmacro %}

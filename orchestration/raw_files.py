@@ -6,7 +6,8 @@ every file format, so staging reads all sources alike:
     _raw_row_id   '<file path>:<row number>' (rows DuckDB's CSV reader rejects: '<file path>:line<N>')
     _file_path    path of the file relative to the source folder
     _file_date    the day of a `date=YYYY-MM-DD` folder in that path, else null
-    _row_number   position of the row in its file (JSON lines: the line number)
+    _row_number   position of the row in its file (JSON lines: the line number; a file mixing LF and
+                  CRLF line ends may number lines after a CRLF one higher - still unique and stable)
     _load_id      the ingest run that loaded this version of the file
     _loaded_at    when it was loaded (UTC)
     _parse_error  why the reader could not parse the row, else null

@@ -1,6 +1,7 @@
 -- A failure means rows were lost or duplicated between the raw tables and staging: for the listed source
 -- and load, the raw table holds a different number of rows than clean + duplicate + quarantined rows.
 -- Compares the raw tables themselves (not the ingest manifest) with the staging models.
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_source_row_accounting'}}}) }}
 {%- set sources = source_staging_models() %}
 
 with

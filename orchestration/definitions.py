@@ -1,0 +1,25 @@
+"""The Dagster code location: raw ingest, the dbt project and its checks, and the refresh job.
+
+Every step runs in the Dagster process one after another (in_process_executor): all of them use the
+one DuckDB file, which admits a single writer, so parallel steps would only wait for each other (or fail
+on the file lock), and a process per step would pay Dagster's start-up for nothing. The shared pool
+(orchestration.assets.WAREHOUSE_POOL) extends that to separate runs once the instance sets a pool limit
+(dagster.yaml: `concurrency: {pools: {default_limit: 1}}`).
+"""
+
+from dagster import Definitions, colored_console_logger, in_process_executor
+
+from orchestration.assets.dbt import dbt_models, dbt_resource
+from orchestration.assets.freshness import source_freshness
+from orchestration.assets.raw import raw_sources
+from orchestration.jobs import refresh_warehouse
+from orchestration.progress import terminal_progress_logger
+
+defs = Definitions(
+    assets=[raw_sources, dbt_models],
+    asset_checks=[source_freshness],
+    jobs=[refresh_warehouse],
+    resources={"dbt": dbt_resource()},
+    executor=in_process_executor,
+    loggers={"console": colored_console_logger, "terminal_progress": terminal_progress_logger},
+)

@@ -1,0 +1,301 @@
+"""The day loop: simulate one day, write what was exported that day, keep the truth, repeat."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from orchestration.demo_data import defects
+from orchestration.demo_data.behavior import (
+    EVENT,
+    Day,
+    annotate_events,
+    choose_products,
+    compact_events,
+    create_blank_events,
+    deliver,
+    describe_day,
+    expand_events,
+    plan_sessions,
+    price_baskets,
+    shape_sessions,
+    time_sessions,
+    update_devices,
+)
+from orchestration.demo_data.campaigns import build_touch_table, plan_campaigns, send_campaign
+from orchestration.demo_data.columns import Columns
+from orchestration.demo_data.commerce import (
+    PAID,
+    REFUNDED,
+    STORE_CHANNEL,
+    build_item_table,
+    build_order_table,
+    create_online_orders,
+    plan_store_visits,
+    ring_up_store_orders,
+    schedule_refunds,
+)
+from orchestration.demo_data.crm import CrmState, record_customer_versions, render_customer_lines
+from orchestration.demo_data.mess import (
+    damage_customers,
+    damage_events,
+    damage_items,
+    damage_orders,
+    damage_tickets,
+    truncate_lines,
+)
+from orchestration.demo_data.rendering import EventRenderer
+from orchestration.demo_data.support import build_ticket_table, open_tickets
+from orchestration.demo_data.truth import TruthLedger
+from orchestration.demo_data.world import STREAM_MESS, STREAM_TIMING, STREAM_TRUNCATION, World
+from orchestration.demo_data.writers import LINES_PER_PART, Outbox, RawWriter
+
+DEFAULT_PERSONS = 4000
+DEFAULT_DAYS = 90
+DEFAULT_END_DATE = "2026-10-31"
+DEFAULT_SEED = 42
+
+
+def _keep_sessions(sessions: Columns, events: Columns, slots: Columns, keep: np.ndarray) -> tuple[Columns, Columns, Columns]:
+    """Drop sessions (and their calls and product slots), renumbering the rest."""
+    new_index = np.cumsum(keep) - 1
+    events = events.take(np.flatnonzero(keep[events["session"]]))
+    events["session"] = new_index[events["session"]]
+    slots = slots.take(np.flatnonzero(keep[slots["session"]]))
+    slots["session"] = new_index[slots["session"]]
+    return sessions.take(np.flatnonzero(keep)), events, slots
+
+
+def _refund_events(world: World, refunds: Columns, random: np.random.Generator) -> Columns:
+    """Server-side Order Refunded calls for refunded online orders."""
+    online = refunds.take(np.flatnonzero((refunds["channel"] != STORE_CHANNEL) & (refunds["person"] >= 0)))
+    count = len(online)
+    events = create_blank_events(count)
+    events["person"] = online["person"]
+    events["platform"] = online["platform"]
+    events["code"] = np.full(count, EVENT["Order Refunded"])
+    events["has_user"] = np.ones(count, dtype=bool)
+    events["timestamp_ms"] = online["row_ms"]
+    events["sent_ms"] = online["row_ms"] + random.integers(20, 400, count)
+    events["received_ms"] = events["sent_ms"] + random.integers(20, 300, count)
+    events["order_serial"] = online["order_serial"]
+    events["total_cents"] = online["total_cents"]
+    events["is_server"] = np.ones(count, dtype=bool)
+    events["serial"] = world.next_serials("event_serial", count)
+    return events
+
+
+class Progress:
+    """Prints a line about every tenth of the days, then a one-line summary."""
+
+    def __init__(self, days: int, report: Callable[[str], None] | None):
+        self.days = days
+        self.report = report
+        self.started = time.perf_counter()
+        self.every = max(1, round(days / 10))
+
+    def day_done(self, day: int, date: dt.date, events: int) -> None:
+        if self.report and ((day + 1) % self.every == 0 or day + 1 == self.days):
+            elapsed = time.perf_counter() - self.started
+            self.report(f"demo data: day {day + 1:>4}/{self.days} ({date}) {events:>12,} events "
+                        f"{elapsed:7.1f}s {events / max(elapsed, 1e-9):>10,.0f} events/s")
+
+
+def generate(out_dir: str | Path, persons: int = DEFAULT_PERSONS, days: int = DEFAULT_DAYS,
+             end_date: str | dt.date = DEFAULT_END_DATE, seed: int = DEFAULT_SEED,
+             report: Callable[[str], None] | None = None) -> dict:
+    """Write DIR/raw (the raw data contract) and DIR/truth (its ground truth); return a summary.
+
+    Output depends only on the arguments: the same arguments give byte-identical files (summary.json's
+    timings aside). `report` receives progress lines (the CLI prints them on stderr).
+    """
+    if persons < 10 or days < 1:
+        raise ValueError("need at least 10 persons and 1 day")
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    end = end_date if isinstance(end_date, dt.date) else dt.date.fromisoformat(str(end_date))
+    raw_dir, truth_dir = out_dir / "raw", out_dir / "truth"
+    for folder in (raw_dir, truth_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
+
+    world = World(persons, days, end, seed)
+    campaigns = plan_campaigns(world)
+    campaigns_by_day = {campaign.send_day: campaign for campaign in campaigns}
+    renderer = EventRenderer(world, campaigns)
+    crm = CrmState.start(world)
+    ledger = TruthLedger(world, campaigns)
+    writer = RawWriter(raw_dir)
+    outboxes = {name: Outbox() for name in ("events", "orders", "order_items", "tickets")}
+    progress = Progress(days, report)
+
+    writer.write_parquet("products", None, "products.parquet", world.catalog.table())
+    ledger.count_rows("products", np.zeros(len(world.catalog), dtype=np.int8))
+    try:
+        for day_index in range(days):
+            day = describe_day(world, day_index)
+            date = world.window.date(day_index)
+            _simulate_day(world, day, str(date), campaigns_by_day.get(day_index), renderer, crm, ledger, writer,
+                          outboxes)
+            progress.day_done(day_index, date, ledger.rows_written["events"])
+    finally:
+        writer.close()
+    leftovers = {name: box.leftover_days() for name, box in outboxes.items() if box.leftover_days()}
+    if leftovers:
+        raise RuntimeError(f"rows left unexported after the last day: {leftovers}")
+
+    elapsed = time.perf_counter() - started
+    events = int(ledger.rows_written["events"])
+    summary = {
+        "parameters": {"persons": persons, "days": days, "end_date": str(end), "seed": seed,
+                       "start_date": str(world.window.start)},
+        "rows": {source: int(count) for source, count in sorted(ledger.rows_written.items())},
+        "files": {source: int(count) for source, count in sorted(writer.files.items())},
+        "bytes": {source: int(count) for source, count in sorted(writer.bytes.items())},
+        "events": events,
+        "elapsed_seconds": round(elapsed, 3),
+        "events_per_second": round(events / elapsed, 1) if elapsed else None,
+        "raw_dir": str(raw_dir),
+        "truth_dir": str(truth_dir),
+    }
+    ledger.write(truth_dir, summary)
+    summary["elapsed_seconds"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _simulate_day(world: World, day: Day, date: str, campaign, renderer: EventRenderer, crm: CrmState,
+                  ledger: TruthLedger, writer: RawWriter, outboxes: dict[str, Outbox]) -> None:
+    window = world.window
+    random = world.random_stream(day.index, STREAM_TIMING)
+    mess_random = world.random_stream(day.index, STREAM_MESS)
+
+    touches = None
+    if campaign is not None:
+        touches, touched, sent_ms, holdout = send_campaign(world, campaign, crm)
+        ledger.register_campaign(campaign, touched, sent_ms, holdout)
+        if len(touches):
+            writer.write_parquet("campaign_touches", date, "touches.parquet", build_touch_table(world, campaign, touches, crm))
+            ledger.observe_touches(touches)
+            ledger.count_rows("campaign_touches", np.zeros(len(touches), dtype=np.int8))
+
+    versions = record_customer_versions(world, day.index, crm)
+    visits = plan_store_visits(world, day)
+
+    # Online sessions and their calls.
+    sessions = shape_sessions(world, day, plan_sessions(world, day, touches, visits))
+    slots = choose_products(world, sessions, random)
+    price_baskets(world, sessions, slots, random)
+    events = expand_events(world, day, sessions, slots, random)
+    keep = time_sessions(world, day, sessions, events, random)
+    if not keep.all():
+        sessions, events, slots = _keep_sessions(sessions, events, slots, keep)
+    checkout = np.flatnonzero(sessions["checkout"])
+    sessions["order_serial"] = np.full(len(sessions), -1, dtype=np.int64)
+    sessions["order_serial"][checkout] = world.next_serials("order_serial", len(checkout))
+    deliver(world, day, sessions, events, random)
+    annotate_events(world, day, sessions, events, random)
+
+    # Orders: today's new ones wait in the outbox for the day they are exported (refunds come later).
+    online, online_items = create_online_orders(world, sessions, slots, events, random)
+    store, store_items = ring_up_store_orders(world, day, visits)
+    new_orders = Columns.concat([online, store])
+    new_items = Columns.concat([online_items, store_items])
+    latest = window.end_ms - 1_000
+    new_orders["row_ms"] = np.minimum(new_orders["row_ms"], latest)
+    new_items["row_ms"] = np.minimum(new_items["row_ms"], latest)
+    for table in (new_orders,):
+        table["defect"] = np.zeros(len(table), dtype=np.int8)
+        table["defect_detail"] = np.zeros(len(table), dtype=np.int64)
+    new_items["defect"] = np.zeros(len(new_items), dtype=np.int8)
+    refunds = schedule_refunds(world, new_orders, random)
+    orders_to_route = Columns.concat([new_orders, refunds])
+    outboxes["orders"].add(orders_to_route, window.day_of(orders_to_route["row_ms"]), day.index)
+    outboxes["order_items"].add(new_items, window.day_of(new_items["row_ms"]), day.index)
+    today_orders = outboxes["orders"].pop(day.index)
+    today_items = outboxes["order_items"].pop(day.index)
+    paid_today = (new_orders["status"] == PAID) & (new_orders["person"] >= 0)
+    ledger.observe_purchases(new_orders["person"][paid_today], new_orders["ordered_ms"][paid_today])
+
+    refunds_today = today_orders.take(np.flatnonzero(today_orders["status"] == REFUNDED)) if len(today_orders) \
+        else today_orders
+    refund_events = _refund_events(world, refunds_today, random) if len(refunds_today) else None
+
+    # Tickets, routed to the day they are opened.
+    tickets = open_tickets(world, day.index, crm, new_orders,
+                           refunds_today if len(refunds_today) else new_orders.take(np.zeros(0, dtype=np.int64)))
+    outboxes["tickets"].add(tickets, window.day_of(tickets["created_ms"]), day.index)
+    today_tickets = outboxes["tickets"].pop(day.index)
+
+    # Events: clean calls, bots and damaged copies wait in the outbox for the day they are received,
+    # and are rendered then, in order of receipt.
+    calls = compact_events(Columns.concat([events, refund_events]) if refund_events is not None else events)
+    del events
+    ledger.observe_events(calls)
+    damaged = compact_events(damage_events(world, calls, mess_random))
+    for rows in (calls, damaged):
+        outboxes["events"].add(rows, window.day_of(rows["received_ms"]), day.index)
+    del calls, damaged
+    today = outboxes["events"].pop(day.index, sort_by="received_ms")
+    if len(today):
+        truncation_random = world.random_stream(day.index, STREAM_TRUNCATION)
+
+        def batches(today: Columns = today):
+            # Rendering reads only these rows and run-constant lookups, so it can run beside the next day;
+            # the malformed lines get a small file of their own.
+            malformed = today["defect"] == defects.MALFORMED_RECORD
+            for start in range(0, len(today), LINES_PER_PART):
+                chunk = today.slice(start, start + LINES_PER_PART)
+                yield renderer.render(chunk.take(np.flatnonzero(~malformed[start:start + LINES_PER_PART])))
+            if malformed.any():
+                yield truncate_lines(renderer.render(today.take(np.flatnonzero(malformed))), truncation_random)
+
+        writer.write_events(date, batches)
+        clean = today["defect"] == defects.CLEAN
+        event_day = window.day_of(today["timestamp_ms"])
+        ledger.count_rows("events", today["defect"], {
+            "late_arrivals": int((clean & (event_day < day.index)).sum()),
+            "invalid_phone": int((clean & (today["trait_defect"] == defects.TRAIT_INVALID_PHONE)).sum()),
+            "invalid_email": int((clean & (today["trait_defect"] == defects.TRAIT_INVALID_EMAIL)).sum()),
+        })
+
+    if len(today_orders):
+        rows = Columns.concat([today_orders, damage_orders(world, today_orders, mess_random)])
+        rows = rows.take(np.argsort(rows["row_ms"], kind="stable"))
+        writer.write_csv("orders", date, "orders.csv", build_order_table(world, rows, renderer.campaigns))
+        ledger.observe_orders(rows)
+        clean = rows["defect"] == defects.CLEAN
+        ledger.count_rows("orders", rows["defect"], {"invalid_phone": int((clean & (rows["phone_defect"] > 0)).sum())})
+    if len(today_items):
+        rows = Columns.concat([today_items, damage_items(today_items, mess_random)])
+        rows = rows.take(np.lexsort((rows["line_number"], rows["order_serial"])))
+        writer.write_csv("order_items", date, "order_items.csv", build_item_table(world, rows))
+        ledger.count_rows("order_items", rows["defect"])
+    if len(versions):
+        rows = Columns.concat([versions, damage_customers(versions, mess_random)])
+        rows = rows.take(np.argsort(rows["updated_ms"], kind="stable"))
+        writer.write_json_lines("customers", date, "customers.jsonl", render_customer_lines(world, rows, crm))
+        ledger.observe_customers(rows)
+        clean = rows["defect"] == defects.CLEAN
+        ledger.count_rows("customers", rows["defect"], {
+            "invalid_phone": int((clean & (rows["phone_defect"] > 0)).sum()),
+            "invalid_email": int((clean & (rows["email_defect"] > 0)).sum()),
+        })
+    if len(today_tickets):
+        rows = Columns.concat([today_tickets, damage_tickets(world, today_tickets, mess_random)])
+        rows = rows.take(np.argsort(rows["created_ms"], kind="stable"))
+        writer.write_csv("tickets", date, "tickets.csv", build_ticket_table(world, rows))
+        ledger.observe_tickets(rows)
+        ledger.count_rows("tickets", rows["defect"])
+
+    ledger.observe_sessions(sessions)
+    update_devices(world, sessions)
+
+
+def main_report(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)

@@ -1,0 +1,165 @@
+"""`make run`: refresh the warehouse through Dagster and print what happened.
+
+    python -m orchestration.run [--raw-dir DIR] [--as-of YYYY-MM-DD]
+
+Runs the `refresh_warehouse` job in this process (raw ingest, `dbt build`, source freshness), the same
+assets, checks and pool as a run launched from `dagster dev`, then prints a summary read from the run
+and from the warehouse. Exits 1 when the run failed or a check of error severity failed.
+
+The Dagster instance is ephemeral: `make run` is a one-shot command whose lasting record is the warehouse
+itself (raw._loaded_files, the quality marts) and the summary; an ephemeral instance cannot leave a
+claimed pool slot or a half-written run history behind after an interrupted run, and it needs no daemon.
+Run history, schedules and pool limits across runs belong to `make dev`. A second process writing the
+warehouse at the same time is refused by DuckDB's file lock, and the summary says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import time
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+from orchestration.as_of_date import validate_as_of_date
+from orchestration.settings import PROJECT_DIR, Settings, export_dbt_environment, load_settings
+
+LOG_PATH = PROJECT_DIR / "logs" / "refresh_warehouse.log"
+# Folders dagster-dbt creates under target/ for each dbt command: '<op>-<run id>-<id>' or '<id>'.
+DBT_INVOCATION_FOLDER = re.compile(r"([a-z0-9_]+-)?[0-9a-f]{7}-[0-9a-f]{7}|[0-9a-f]{7}")
+INVOCATION_FOLDER_MAX_AGE = 24 * 3600  # seconds
+
+
+def as_of_argument(text: str) -> str:
+    """argparse type for --as-of: a valid YYYY-MM-DD day."""
+    try:
+        return validate_as_of_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.run",
+        description="Refresh the warehouse through Dagster (raw ingest, dbt build, checks) and summarize.",
+    )
+    parser.add_argument(
+        "--raw-dir",
+        type=Path,
+        metavar="DIR",
+        help="raw folder, one subfolder per source (default: RAW_DIR, else the demo data set)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=as_of_argument,
+        metavar="YYYY-MM-DD",
+        help="analysis day (default: AS_OF, else the latest reporting day in the data)",
+    )
+    return parser.parse_args(argv)
+
+
+def prepare_settings(arguments: argparse.Namespace) -> Settings:
+    """Settings from the environment with the command line's overrides, exported for dbt."""
+    if arguments.raw_dir:
+        os.environ["RAW_DIR"] = str(arguments.raw_dir.resolve())
+    if arguments.as_of:
+        os.environ["AS_OF"] = arguments.as_of
+    settings = load_settings()
+    validate_as_of_date(settings.as_of_date)  # AS_OF from the environment gets the same check
+    export_dbt_environment(settings)
+    return settings
+
+
+def ensure_demo_data(settings: Settings) -> None:
+    """Generate the demo data set on first use, when the raw folder is the default one and absent."""
+    if settings.raw_dir != settings.demo_dir / "raw" or settings.raw_dir.is_dir():
+        return
+    from orchestration.demo_data import generate
+
+    print(f"No raw data yet: generating the demo data set into {settings.demo_dir} (first run)", flush=True)
+    started = time.monotonic()
+    generate(settings.demo_dir, report=lambda line: print(f"  {line}", flush=True))
+    print(f"  demo data set written in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def prune_dbt_invocation_folders(target_dir: Path, max_age_seconds: float = INVOCATION_FOLDER_MAX_AGE) -> None:
+    """Remove the per-command folders dagster-dbt left under target/ that are older than max_age_seconds.
+
+    Each dbt command gets its own target folder (manifest, compiled SQL, debug log: ~15 MB); those of a
+    failed `make run` stay a day for debugging, and a concurrent run's are younger than the limit.
+    """
+    if not target_dir.is_dir():
+        return
+    cutoff = time.time() - max_age_seconds
+    for folder in target_dir.iterdir():
+        if folder.is_dir() and DBT_INVOCATION_FOLDER.fullmatch(folder.name) and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def refresh(settings: Settings):
+    """Execute the refresh_warehouse job in this process; Dagster's and dbt's own log lines go to LOG_PATH."""
+    from dagster import BetaWarning, DagsterInstance, PreviewWarning, RunConfig
+
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
+    LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+    print(f"  {time.strftime('%H:%M:%S')}  loading the Dagster definitions (dbt parse if needed)", flush=True)
+    with LOG_PATH.open("w") as log, redirect_stdout(log), redirect_stderr(log):
+        # Imported after export_dbt_environment: the manifest is parsed with the environment dbt will
+        # build in, so dbt's partial parsing stays valid.
+        from orchestration.assets.dbt import DbtBuildConfig
+        from orchestration.assets.raw import RawIngestConfig
+        from orchestration.definitions import defs
+
+        run_config = RunConfig(
+            ops={
+                "raw_sources": RawIngestConfig(raw_dir=str(settings.raw_dir)),
+                "dbt_models": DbtBuildConfig(as_of_date=settings.as_of_date),
+            },
+            # The terminal gets the steps' progress lines and one line per warning or error; Dagster's
+            # full event stream goes to the log file with dbt's output.
+            loggers={"console": {"config": {"log_level": "INFO"}}, "terminal_progress": {}},
+        )
+        with DagsterInstance.ephemeral() as instance:
+            job = defs.resolve_job_def("refresh_warehouse")
+            return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()
+    arguments = parse_arguments(argv)
+    try:
+        settings = prepare_settings(arguments)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    ensure_demo_data(settings)
+    print(
+        f"Refreshing {settings.warehouse_path} from {settings.raw_dir} "
+        f"(as of {settings.as_of_date or 'the latest day in the data'})",
+        flush=True,
+    )
+    try:
+        result = refresh(settings)
+    except Exception as error:  # the definitions did not load: most often a dbt parse error
+        print(f"error: the refresh could not start: {error}\nfull log: {LOG_PATH}", file=sys.stderr)
+        return 1
+    from orchestration.assets.dbt import remove_invocation_folders
+    from orchestration.summary import collect_summary, format_summary
+
+    summary = collect_summary(result, settings.warehouse_path, time.monotonic() - started, LOG_PATH)
+    print(format_summary(summary))
+    if summary.exit_code == 0:
+        remove_invocation_folders(result.run_id)
+    prune_dbt_invocation_folders(PROJECT_DIR / "target")
+    if any("lock" in " ".join(message).lower() for _, message in summary.failed_steps):
+        print("Another process holds the warehouse file (dagster dev? a DuckDB shell?): close it, run again.")
+    return summary.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""The end-of-run summary of `make run`: what was read, quarantined and built, and which checks failed.
+
+Collected from the Dagster run (materializations, check evaluations, step failures) and from the
+warehouse, opened read-only once the run is over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from dagster import AssetCheckEvaluation, AssetCheckSeverity, ExecuteInProcessResult
+
+from orchestration.assets.freshness import FRESHNESS_CHECK_NAME
+from orchestration.settings import RAW_SOURCES
+
+MAX_ERROR_LINES = 12
+RAW_LOAD_FIELDS = ("files_loaded", "files_unchanged", "files_removed", "rows_loaded", "rows_rejected_by_reader")
+CHECK_DETAIL_KEYS = ("status", "age_hours", "dagster_dbt/failed_row_count", "error")
+
+
+@dataclass
+class CheckOutcome:
+    """One check of the run: 'passed', 'warned' (failed, warning severity) or 'failed' (error severity)."""
+
+    asset: str
+    name: str
+    outcome: str
+    detail: str = ""
+
+
+@dataclass
+class RefreshSummary:
+    run_id: str
+    succeeded: bool
+    warehouse_path: Path
+    elapsed_seconds: float
+    log_path: Path | None = None
+    raw_loads: dict[str, dict[str, int]] = field(default_factory=dict)
+    checks: list[CheckOutcome] = field(default_factory=list)
+    freshness: list[CheckOutcome] = field(default_factory=list)
+    failed_steps: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Filled from the warehouse; None when the mart does not exist there.
+    row_accounting: list[tuple[str, int, int, int, int]] | None = None
+    quarantine_reasons: list[tuple[str, str, int]] | None = None
+    mart_rows: list[tuple[str, int]] = field(default_factory=list)
+    warehouse_error: str = ""
+
+    @property
+    def failed_checks(self) -> list[CheckOutcome]:
+        return [check for check in self.checks + self.freshness if check.outcome == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """Non-zero when the run failed or a data check of error severity failed.
+
+        A stale source is reported (and fails its freshness check in Dagster) but does not fail `make run`:
+        re-running on a raw directory that has not changed, like the demo data set days later, is legitimate.
+        """
+        blocking = [check for check in self.checks if check.outcome == "failed"]
+        return 0 if self.succeeded and not blocking else 1
+
+
+def _value(metadata: dict, key: str) -> object:
+    value = metadata.get(key)
+    return getattr(value, "value", value)
+
+
+def _check_outcome(evaluation: AssetCheckEvaluation) -> CheckOutcome:
+    if evaluation.passed:
+        outcome = "passed"
+    else:
+        outcome = "warned" if evaluation.severity == AssetCheckSeverity.WARN else "failed"
+    metadata = evaluation.metadata or {}
+    details = [
+        f"{key.removeprefix('dagster_dbt/')}={_value(metadata, key)}"
+        for key in CHECK_DETAIL_KEYS
+        if _value(metadata, key) is not None
+    ]
+    asset = evaluation.asset_key.to_user_string()
+    return CheckOutcome(asset, evaluation.check_name, outcome, ", ".join(details))
+
+
+def _test_observation_outcomes(result: ExecuteInProcessResult) -> list[CheckOutcome]:
+    """dbt tests that are not asset checks (a test on several models) arrive as asset observations."""
+    outcomes: dict[str, CheckOutcome] = {}
+    for event in result.get_asset_observation_events():
+        observation = event.asset_observation_data.asset_observation
+        unique_id = str(_value(observation.metadata, "unique_id") or "")
+        status = str(_value(observation.metadata, "status") or "")
+        if unique_id.startswith("test.") and unique_id not in outcomes:
+            outcome = {"pass": "passed", "warn": "warned"}.get(status, "failed")
+            name = unique_id.split(".")[2]
+            asset = observation.asset_key.to_user_string()
+            outcomes[unique_id] = CheckOutcome(asset, name, outcome, f"status={status}")
+    return list(outcomes.values())
+
+
+def _read_warehouse(summary: RefreshSummary) -> None:
+    try:
+        connection = duckdb.connect(str(summary.warehouse_path), read_only=True)
+    except duckdb.Error as error:
+        summary.warehouse_error = str(error).splitlines()[0]
+        return
+    with connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
+        for name in tables:
+            count = connection.execute(f'select count(*) from marts."{name}"').fetchall()[0][0]
+            summary.mart_rows.append((f"marts.{name}", count))
+        if "rpt_source_row_accounting" in tables:
+            summary.row_accounting = connection.execute(
+                "select source_name, sum(count_raw_rows), sum(count_clean_rows), sum(count_duplicate_rows), "
+                "sum(count_quarantined_rows) from marts.rpt_source_row_accounting group by 1 order by 1"
+            ).fetchall()
+        if "rpt_quarantine_reasons" in tables:
+            summary.quarantine_reasons = connection.execute(
+                "select source_name, reason_code, count_rows from marts.rpt_quarantine_reasons "
+                "order by source_name, count_rows desc, reason_code"
+            ).fetchall()
+
+
+def collect_summary(
+    result: ExecuteInProcessResult, warehouse_path: Path, elapsed_seconds: float, log_path: Path | None = None
+) -> RefreshSummary:
+    summary = RefreshSummary(result.run_id, result.success, warehouse_path, elapsed_seconds, log_path)
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        if "files_loaded" in materialization.metadata:  # a raw source (not the file manifest)
+            metadata = materialization.metadata
+            summary.raw_loads[materialization.asset_key.path[-1]] = {
+                "total_rows": int(_value(metadata, "dagster/row_count") or 0),
+                **{key: int(_value(metadata, key) or 0) for key in RAW_LOAD_FIELDS},
+            }
+    for evaluation in result.get_asset_check_evaluations():
+        is_freshness = evaluation.check_name == FRESHNESS_CHECK_NAME
+        (summary.freshness if is_freshness else summary.checks).append(_check_outcome(evaluation))
+    summary.checks.extend(_test_observation_outcomes(result))
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        message = [line.rstrip() for line in (error.message if error else "").splitlines() if line.strip()]
+        summary.failed_steps.append((event.step_key or "?", message[:MAX_ERROR_LINES] or ["failed"]))
+    if warehouse_path.exists():
+        _read_warehouse(summary)
+    else:
+        summary.warehouse_error = "the warehouse file was not created"
+    return summary
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def _source_order(source: str) -> tuple[int, str]:
+    return (RAW_SOURCES.index(source) if source in RAW_SOURCES else len(RAW_SOURCES), source)
+
+
+def _raw_lines(summary: RefreshSummary) -> list[str]:
+    lines = ["Rows read per raw source        rows in raw table   loaded this run   files loaded/same/removed"]
+    for source in sorted(summary.raw_loads, key=_source_order):
+        load = summary.raw_loads[source]
+        unreadable = load["rows_rejected_by_reader"]
+        lines.append(
+            f"  {source:<28} {load['total_rows']:>18,} {load['rows_loaded']:>17,}   "
+            f"{load['files_loaded']}/{load['files_unchanged']}/{load['files_removed']}"
+            + (f"   ({unreadable:,} unreadable)" if unreadable else "")
+        )
+    return lines if summary.raw_loads else lines + ["  (the raw ingest did not run)"]
+
+
+def _quality_lines(summary: RefreshSummary) -> list[str]:
+    lines = ["Raw rows accounted (marts.rpt_source_row_accounting)   raw        clean   duplicate  quarantined"]
+    if summary.row_accounting is None:
+        lines.append("  (not built in this warehouse)")
+    for source, raw, clean, duplicate, quarantined in summary.row_accounting or []:
+        lines.append(f"  {source:<48} {raw:>9,} {clean:>12,} {duplicate:>11,} {quarantined:>12,}")
+    lines += ["", "Rows quarantined by reason (marts.rpt_quarantine_reasons)"]
+    if summary.quarantine_reasons is None:
+        lines.append("  (not built in this warehouse)")
+    elif not summary.quarantine_reasons:
+        lines.append("  none")
+    for source, reason_code, count_rows in summary.quarantine_reasons or []:
+        lines.append(f"  {source:<20} {reason_code:<28} {count_rows:>12,}")
+    return lines
+
+
+def _check_lines(summary: RefreshSummary) -> list[str]:
+    counts = {outcome: 0 for outcome in ("passed", "warned", "failed")}
+    for check in summary.checks:
+        counts[check.outcome] += 1
+    lines = [f"Checks: {counts['passed']} passed, {counts['warned']} warned, {counts['failed']} failed"]
+    for check in summary.checks:
+        if check.outcome != "passed":
+            detail = f"  ({check.detail})" if check.detail else ""
+            lines.append(f"  {check.outcome:<7} {check.asset}: {check.name}{detail}")
+    lines += ["", "Source freshness"]
+    for check in sorted(summary.freshness, key=lambda check: _source_order(check.asset.split("/")[-1])):
+        lines.append(f"  {check.asset:<28} {check.outcome:<7} {check.detail}")
+    return lines if summary.freshness else lines + ["  (not checked)"]
+
+
+def format_summary(summary: RefreshSummary) -> str:
+    status = "SUCCEEDED" if summary.exit_code == 0 else "FAILED"
+    elapsed = _duration(summary.elapsed_seconds)
+    lines = ["", f"Refresh {status} (Dagster run {summary.run_id[:8]}) in {elapsed}", ""]
+    lines += _raw_lines(summary) + [""] + _quality_lines(summary) + ["", "Rows per mart"]
+    lines += [f"  {table:<48} {rows:>12,}" for table, rows in summary.mart_rows] or ["  (no marts built)"]
+    if summary.warehouse_error:
+        lines.append(f"  could not read the warehouse: {summary.warehouse_error}")
+    lines += [""] + _check_lines(summary)
+    if summary.failed_steps:
+        lines += ["", "Failed steps"]
+        for step_key, message in summary.failed_steps:
+            lines += [f"  {step_key}: {message[0]}"] + [f"      {line}" for line in message[1:]]
+        if summary.log_path:
+            lines.append(f"  full log (Dagster events, dbt output): {summary.log_path}")
+    lines += ["", f"Warehouse: {summary.warehouse_path}", f"Elapsed:   {elapsed}", ""]
+    return "\n".join(lines)
