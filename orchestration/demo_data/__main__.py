@@ -23,7 +23,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         description="Generate the demo raw data set (DIR/raw) and its ground truth (DIR/truth).",
     )
     parser.add_argument("--out", required=True, help="output folder; DIR/raw and DIR/truth are replaced")
-    parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="customers to simulate (default %(default)s)")
+    parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS,
+                        help="customers to simulate (default %(default)s)")
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="days to simulate (default %(default)s)")
     parser.add_argument("--end-date", type=dt.date.fromisoformat, default=dt.date.fromisoformat(DEFAULT_END_DATE),
                         help="last simulated day, Shanghai calendar (default %(default)s)")

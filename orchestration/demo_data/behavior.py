@@ -43,7 +43,7 @@ from orchestration.demo_data.rhythm import (
     normalize_hours,
     weigh_day,
 )
-from orchestration.demo_data.world import STREAM_FUNNEL, STREAM_SESSIONS, STREAM_TIMING, World
+from orchestration.demo_data.world import STREAM_FUNNEL, STREAM_SESSIONS, World
 
 TRACK, VIEW, IDENTIFY, ALIAS = 0, 1, 3, 4  # VIEW becomes a page call on the web, a screen call in apps
 PAGE, SCREEN = 1, 2

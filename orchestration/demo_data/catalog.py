@@ -49,6 +49,7 @@ CATEGORIES = {
 }
 PRODUCTS_PER_SUBCATEGORY = 24
 PRICE_ENDINGS = np.array([0.0, 0.0, 9.0, 9.0, 8.0, 0.9])
+SERIES = ("经典款", "2026新款", "联名款", "Pro", "轻享版", "限定色", "")
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def build_catalog(random: np.random.Generator) -> Catalog:
             for _ in range(PRODUCTS_PER_SUBCATEGORY):
                 brand = brand_names[random.integers(len(brand_names))]
                 word = words[random.integers(len(words))]
-                series = ("经典款", "2026新款", "联名款", "Pro", "轻享版", "限定色", "")[random.integers(7)]
+                series = SERIES[random.integers(len(SERIES))]
                 names.append(f"{brand} {word} {series}".strip())
                 categories.append(category)
                 subcategories.append(subcategory)

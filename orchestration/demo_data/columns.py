@@ -39,7 +39,7 @@ class Columns(dict):
 
 
 def number_within_groups(sizes: np.ndarray) -> np.ndarray:
-    """0..size-1 for each group, concatenate: [2, 3] -> [0, 1, 0, 1, 2]."""
+    """0..size-1 for each group, concatenated: [2, 3] -> [0, 1, 0, 1, 2]."""
     sizes = np.asarray(sizes, dtype=np.int64)
     total = int(sizes.sum())
     starts = np.cumsum(sizes) - sizes
@@ -59,15 +59,6 @@ def rank_within_groups(keys: np.ndarray) -> np.ndarray:
     starts = find_group_starts(keys)
     run_start = np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0)) if len(keys) else starts
     return np.arange(len(keys)) - run_start
-
-
-def group_cumulative_sum(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Running sum of values within each run of equal keys (inclusive)."""
-    total = np.cumsum(values)
-    starts = find_group_starts(keys)
-    run_start = np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0)) if len(keys) else starts
-    before = (total - values)[run_start]
-    return total - before
 
 
 def find_group_ends(keys: np.ndarray) -> np.ndarray:

@@ -13,7 +13,6 @@ from orchestration.demo_data.campaigns import STORE_BOOST, Campaign, format_coup
 from orchestration.demo_data.columns import Columns, number_within_groups
 from orchestration.demo_data.contacts import draw_phone_formats, garble_phones, type_phones
 from orchestration.demo_data.population import CHANNEL_CODES
-from orchestration.demo_data.rendering import format_order_ids
 from orchestration.demo_data.rhythm import STORE_HOURS, normalize_hours, weigh_store_day
 from orchestration.demo_data.text import (
     SHANGHAI_OFFSET_MS,
@@ -34,6 +33,11 @@ NON_NUMERIC_AMOUNTS = ("N/A", "１２３.００", "abc", "12,30", "--")
 REFUND_SHARE = 0.08
 CANCEL_DELAY_MS = 30 * 60_000
 INVALID_PHONE_SHARE = 0.01
+
+
+def format_order_ids(serials: np.ndarray) -> pa.Array:
+    """Order number text of order serials: 'SO' and ten digits."""
+    return pc.binary_join_element_wise("SO", format_integers(np.asarray(serials) + 2_600_000_000), "")
 
 
 def _assign_identifiers(world: World, orders: Columns, random: np.random.Generator) -> None:

@@ -95,7 +95,8 @@ def record_customer_versions(world: World, day: int, state: CrmState) -> Columns
             random.random(len(snapshot)) * (day_start - 60_000 - state.registered_ms[snapshot])).astype(np.int64)
         tables.append(Columns(person=snapshot, updated_ms=last_change))
     joining = np.flatnonzero(population.is_member & (population.first_seen_day == day))
-    joined_ms = day_start + random.integers(10, 21, len(joining)) * 3_600_000 + random.integers(0, 3_600_000, len(joining))
+    joined_ms = (day_start + random.integers(10, 21, len(joining)) * 3_600_000
+                 + random.integers(0, 3_600_000, len(joining)))
     state.registered[joining] = True
     state.registered_ms[joining] = joined_ms
     tables.append(Columns(person=joining, updated_ms=joined_ms))

@@ -62,7 +62,8 @@ DEFAULT_END_DATE = "2026-10-31"
 DEFAULT_SEED = 42
 
 
-def _keep_sessions(sessions: Columns, events: Columns, slots: Columns, keep: np.ndarray) -> tuple[Columns, Columns, Columns]:
+def _keep_sessions(sessions: Columns, events: Columns, slots: Columns,
+                   keep: np.ndarray) -> tuple[Columns, Columns, Columns]:
     """Drop sessions (and their calls and product slots), renumbering the rest."""
     new_index = np.cumsum(keep) - 1
     events = events.take(np.flatnonzero(keep[events["session"]]))
@@ -180,7 +181,8 @@ def _simulate_day(world: World, day: Day, date: str, campaign, renderer: EventRe
         touches, touched, sent_ms, holdout = send_campaign(world, campaign, crm)
         ledger.register_campaign(campaign, touched, sent_ms, holdout)
         if len(touches):
-            writer.write_parquet("campaign_touches", date, "touches.parquet", build_touch_table(world, campaign, touches, crm))
+            table = build_touch_table(world, campaign, touches, crm)
+            writer.write_parquet("campaign_touches", date, "touches.parquet", table)
             ledger.observe_touches(touches)
             ledger.count_rows("campaign_touches", np.zeros(len(touches), dtype=np.int8))
 

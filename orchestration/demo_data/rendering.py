@@ -31,6 +31,7 @@ from orchestration.demo_data.behavior import (
 )
 from orchestration.demo_data.campaigns import Campaign, format_coupon_codes
 from orchestration.demo_data.columns import Columns
+from orchestration.demo_data.commerce import format_order_ids
 from orchestration.demo_data.contacts import (
     garble_emails,
     garble_phones,
@@ -104,11 +105,6 @@ def render_groups(group: np.ndarray, render: Callable[[int, np.ndarray], pa.Arra
     return combined.take(pa.array(inverse))
 
 
-def format_order_ids(serials: np.ndarray) -> pa.Array:
-    """Order number text of order serials: 'SO' and ten digits."""
-    return pc.binary_join_element_wise("SO", format_integers(np.asarray(serials) + 2_600_000_000), "")
-
-
 class EventRenderer:
     """Turns event Columns into JSON lines (each ending in a newline)."""
 
@@ -135,11 +131,10 @@ class EventRenderer:
         self.bad_timestamp_pieces = [f',"timestamp":"{text}"' for text in words.UNPARSEABLE_TIMESTAMPS]
         # context.campaign: one piece per (acquisition channel, campaign name), then one per CRM campaign.
         campaign_pieces, self.acquisition_offset = [], []
-        for source_code, spec in enumerate(words.ACQUISITION_CHANNELS):
+        for spec in words.ACQUISITION_CHANNELS:
             self.acquisition_offset.append(len(campaign_pieces))
             for name in spec[4] or ("none",):
                 campaign_pieces.append(f',"campaign":{{"source":"{spec[2]}","medium":"{spec[3]}","name":"{name}"}}')
-            del source_code
         self.click_offset = len(campaign_pieces)
         for campaign in campaigns:
             campaign_pieces.append(f',"campaign":{{"source":"{campaign.channel_name}","medium":"crm",'
@@ -364,7 +359,8 @@ class EventRenderer:
             mask_rows(encode_text_member("province", province_text), has("place")),
             mask_rows(encode_text_member("country", choose(COUNTRY_TRAITS, person % 3)), has("place")),
             mask_rows(encode_text_member("wechat_openid", population.wechat_openid.take(person_array)), has("wechat")),
-            mask_rows(encode_text_member("wechat_unionid", population.wechat_unionid.take(person_array)), has("wechat")),
+            mask_rows(encode_text_member("wechat_unionid", population.wechat_unionid.take(person_array)),
+                      has("wechat")),
             mask_rows(encode_text_member("crm_id", population.crm_id.take(person_array)), has("membership")),
             mask_rows(encode_text_member("member_id", population.member_id.take(person_array)), has("membership")),
         ]
@@ -375,8 +371,8 @@ class EventRenderer:
     def _choose_app_versions(self, events: Columns, rows: np.ndarray) -> pa.Array:
         version = self.population.device_app_version[np.maximum(events["device"][rows], 0)]
         mini = events["platform"][rows] == MINI_PROGRAM
-        return pc.if_else(pa.array(mini), choose(words.MINI_PROGRAM_VERSIONS, version % len(words.MINI_PROGRAM_VERSIONS)),
-                          choose(words.APP_VERSIONS, version))
+        mini_versions = choose(words.MINI_PROGRAM_VERSIONS, version % len(words.MINI_PROGRAM_VERSIONS))
+        return pc.if_else(pa.array(mini), mini_versions, choose(words.APP_VERSIONS, version))
 
     def _build_paths(self, events: Columns, rows: np.ndarray) -> list[pa.Array]:
         """A page's path as two pieces: its base ('/product/') and what follows (a product or category)."""
@@ -439,7 +435,8 @@ class EventRenderer:
         key = np.where(group == SERVER_GROUP, devices + 1000 + platform.astype(np.int64),
                        np.where(group == KIOSK_GROUP, devices + kiosk.astype(np.int64), device.astype(np.int64)))
         unique_keys, first_rows, inverse = np.unique(key, return_index=True, return_inverse=True)
-        prefixes = render_groups(group[first_rows], lambda g, rows: self._render_device_context(events, first_rows[rows], g))
+        prefixes = render_groups(group[first_rows],
+                                 lambda key, rows: self._render_device_context(events, first_rows[rows], key))
         pieces = [prefixes.take(pa.array(inverse.ravel()))]
 
         web = np.flatnonzero((group == WEB))
@@ -527,7 +524,8 @@ class EventRenderer:
         ]
         pieces = [
             choose(self.type_pieces, kind), event_piece, name_piece, *message_pieces, *anonymous_pieces, user,
-            previous, self._render_properties(events), self._render_traits(events), *self._render_context(events), *timestamp_pieces,
+            previous, self._render_properties(events), self._render_traits(events), *self._render_context(events),
+            *timestamp_pieces,
             format_timestamps(events["sent_ms"], prefix=b',"sentAt":"', suffix=b'Z"'),
             format_timestamps(events["received_ms"], prefix=b',"receivedAt":"', suffix=b'Z"}\n'),
         ]

@@ -58,7 +58,8 @@ def open_tickets(world: World, day: int, crm: CrmState, new_orders: Columns, ref
     has_phone_number = population.phone_number[person] > 0
     has_crm = crm.registered[person] & (random.random(count) < 0.85)
     has_phone = has_phone_number & ((channel == PHONE_CHANNEL) | (random.random(count) < 0.4))
-    has_user = world.has_account[person] & (np.isin(channel, (EMAIL_CHANNEL, IN_APP_CHANNEL)) | (random.random(count) < 0.3))
+    written = np.isin(channel, (EMAIL_CHANNEL, IN_APP_CHANNEL))
+    has_user = world.has_account[person] & (written | (random.random(count) < 0.3))
     # Service always knows someone by at least one identifier.
     nothing = ~(has_crm | has_phone | has_user)
     has_phone |= nothing & has_phone_number

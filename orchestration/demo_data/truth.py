@@ -41,7 +41,7 @@ from orchestration.demo_data.campaigns import (
     Campaign,
 )
 from orchestration.demo_data.columns import Columns
-from orchestration.demo_data.commerce import CHANNEL_NAMES, REFUNDED, STATUS_NAMES
+from orchestration.demo_data.commerce import CHANNEL_NAMES, REFUNDED, STATUS_NAMES, format_order_ids
 from orchestration.demo_data.population import (
     CHANNEL_CODES,
     GENDERS,
@@ -50,7 +50,6 @@ from orchestration.demo_data.population import (
     NEVER,
     PERSONA_CODES,
 )
-from orchestration.demo_data.rendering import format_order_ids
 from orchestration.demo_data.text import SHANGHAI_OFFSET_MS, choose, format_digits
 from orchestration.demo_data.world import World
 
@@ -253,7 +252,6 @@ class TruthLedger:
         population = world.population
         window = world.window
         count = population.count
-        to_date = lambda days: pa.array(np.asarray(days, dtype="int64").astype("datetime64[D]"), pa.date32())  # noqa: E731
         first_activity_day = (self.first_activity_ms + SHANGHAI_OFFSET_MS) // 86_400_000
         observed_first = self.first_activity_ms < np.iinfo(np.int64).max
         planned_before = population.first_seen_day < 0
@@ -271,7 +269,7 @@ class TruthLedger:
         return pa.table({
             "true_person_id": population.true_person_id,
             "gender": pa.array(np.array(GENDERS)[population.gender]),
-            "birth_date": to_date(population.birth_day),
+            "birth_date": pa.array(population.birth_day.astype("datetime64[D]"), pa.date32()),
             "province": choose([c[2] for c in words.CITIES], population.city),
             "city": choose([c[0] for c in words.CITIES], population.city),
             "city_en": choose([c[1] for c in words.CITIES], population.city),
@@ -323,7 +321,8 @@ class TruthLedger:
         device_rows = np.repeat(devices, versions)
         version_rows = np.repeat(self.anonymous_low[devices], versions) + np.concatenate(
             [np.arange(v) for v in versions]) if len(devices) else np.zeros(0, dtype=np.int64)
-        add(population.device_person[device_rows], "anonymous_id", population.format_anonymous_ids(device_rows, version_rows))
+        add(population.device_person[device_rows], "anonymous_id",
+            population.format_anonymous_ids(device_rows, version_rows))
         app_devices = np.flatnonzero(self.device_id_seen)
         add(population.device_person[app_devices], "device_id", population.device_id.take(pa.array(app_devices)))
         if self.kiosk_people:
@@ -380,7 +379,8 @@ class TruthLedger:
         result["all_platforms"] = {
             "sessions": dict(zip(STEP_NAMES, map(int, total))),
             "persons": dict(zip(STEP_NAMES, map(int, self.funnel_persons.any(axis=1).sum(axis=0)))),
-            "session_step_conversion": {STEP_NAMES[s]: _divide(total[s], total[s - 1]) for s in range(1, len(STEP_NAMES))},
+            "session_step_conversion": {STEP_NAMES[s]: _divide(total[s], total[s - 1])
+                                        for s in range(1, len(STEP_NAMES))},
         }
         result["notes"] = ("Design probabilities are the base chance of reaching a step from the previous one; "
                            "personas scale add-to-cart and payment, checkout needs a signed-in account, and the "
@@ -490,9 +490,14 @@ class TruthLedger:
         pq.write_table(persons, truth_dir / "persons.parquet")
         pq.write_table(identifiers, truth_dir / "identifiers.parquet")
         pq.write_table(self._build_orders_table(), truth_dir / "orders.parquet")
-        for name, content in (("funnel.json", self._summarize_funnel()), ("experiment.json", self._summarize_experiment()),
-                              ("campaigns.json", self._summarize_campaigns()), ("mess.json", self._summarize_mess()),
-                              ("summary.json", summary)):
+        documents = {
+            "funnel.json": self._summarize_funnel(),
+            "experiment.json": self._summarize_experiment(),
+            "campaigns.json": self._summarize_campaigns(),
+            "mess.json": self._summarize_mess(),
+            "summary.json": summary,
+        }
+        for name, content in documents.items():
             (truth_dir / name).write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -69,7 +69,8 @@ class Window:
 
     def day_of(self, epoch_ms: np.ndarray) -> np.ndarray:
         """Window day index of UTC epoch milliseconds (Shanghai calendar)."""
-        return (np.asarray(epoch_ms, dtype=np.int64) + SHANGHAI_OFFSET_MS) // MILLISECONDS_PER_DAY - self.start_epoch_day
+        local = np.asarray(epoch_ms, dtype=np.int64) + SHANGHAI_OFFSET_MS
+        return local // MILLISECONDS_PER_DAY - self.start_epoch_day
 
 
 class World:

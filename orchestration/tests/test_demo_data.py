@@ -417,7 +417,8 @@ def test_order_and_item_defect_counts_match_the_files(demo):
                                                 and amount_is_number(row["discount_amount"])))
     negative = sum(1 for row in rows if amount_is_number(row["total_amount"]) and row["total_amount"].startswith("-"))
     unknown_status = sum(1 for row in rows if row["status"] not in ORDER_STATUSES)
-    invalid_phone = len({fields[i] for i, row in enumerate(rows) if row["phone"] and normalize_phone(row["phone"]) is None})
+    invalid_phone = len({fields[i] for i, row in enumerate(rows)
+                         if row["phone"] and normalize_phone(row["phone"]) is None})
     expected = mess["orders"]["rows_by_reason"]
     assert (duplicates, non_numeric, negative, unknown_status) == (
         expected["duplicate"], expected["type_mismatch"], expected["invalid_amount"], expected["invalid_value"])
@@ -432,7 +433,8 @@ def test_order_and_item_defect_counts_match_the_files(demo):
     assert sum(1 for c in unique_customers if c["email"] is not None and normalize_email(c["email"]) is None) == \
         mess["customers"]["clean_row_flags"]["invalid_email"]
     scores = [row["csat_score"] for row in demo["tickets"] if row["csat_score"]]
-    assert sum(1 for score in scores if not score.lstrip("-").isdigit()) == mess["tickets"]["rows_by_reason"]["type_mismatch"]
+    non_numeric = sum(1 for score in scores if not score.lstrip("-").isdigit())
+    assert non_numeric == mess["tickets"]["rows_by_reason"]["type_mismatch"]
     assert sum(1 for score in scores if score.lstrip("-").isdigit() and not 1 <= int(score) <= 5) == \
         mess["tickets"]["rows_by_reason"]["invalid_value"]
 

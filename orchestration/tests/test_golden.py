@@ -149,3 +149,42 @@ def test_no_staging_model_outside_base_models_holds_raw_personal_data(golden_war
                 if found:
                     leaks.append(f"{schema}.{table} holds '{value}'")
     assert not leaks, leaks
+
+
+def test_the_analysis_date_defaults_to_the_latest_day_in_the_data(golden_warehouse):
+    # Latest clean event: g-e22 at 16:30 UTC on 1 October = 00:30 on 2 October in Shanghai; orders: 2 October.
+    # Touch K-5 was sent at 02:00 Shanghai time on 1 October (18:00 UTC the day before); tickets open on 3 October.
+    with duckdb.connect(str(golden_warehouse["first"]), read_only=True) as connection:
+        rows = connection.execute(
+            "select source_name, cast(as_of_date as varchar), cast(first_activity_date as varchar), "
+            "cast(last_activity_date as varchar), count_rows_after_as_of_date "
+            "from marts.rpt_data_coverage order by source_name"
+        ).fetchall()
+    assert rows == [
+        ("campaign_touches", "2026-10-02", "2026-10-01", "2026-10-01", 0),
+        ("events", "2026-10-02", "2026-09-29", "2026-10-02", 0),
+        ("orders", "2026-10-02", "2026-10-02", "2026-10-02", 0),
+        ("tickets", "2026-10-02", "2026-10-03", "2026-10-03", 2),
+    ]
+
+
+def test_as_of_pins_the_analysis_date(tmp_path):
+    warehouse = tmp_path / "pinned.duckdb"
+    result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=warehouse, salt=SALT, as_of="2026-10-01")
+    assert result.success, result.output[-5000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows = dict(
+            connection.execute(
+                "select source_name, count_rows_after_as_of_date from marts.rpt_data_coverage "
+                "where as_of_date = date '2026-10-01'"
+            ).fetchall()
+        )
+    # After 1 October (Shanghai): event g-e22 (2 October), all four orders, the two tickets (3 October).
+    assert rows == {"campaign_touches": 0, "events": 1, "orders": 4, "tickets": 2}
+
+
+def test_a_malformed_as_of_date_is_refused_before_anything_runs(tmp_path):
+    result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=tmp_path / "x.duckdb", salt=SALT, as_of="2026-13-01")
+    assert not result.success
+    assert "2026-13-01" in result.output
+    assert not (tmp_path / "x.duckdb").exists()

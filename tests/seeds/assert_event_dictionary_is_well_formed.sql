@@ -12,12 +12,12 @@ event_dictionary as (
 
 entries as (
     {%- for slot in range(1, slots + 2) %}
-    select
-        event_name,
-        {{ slot }} as slot,
-        trim({{ dbt.split_part("coalesce(required_properties, '')", "';'", slot) }}) as entry
-    from event_dictionary
-    {% if not loop.last %}union all{% endif %}
+        select
+            event_name,
+            {{ slot }} as slot,
+            trim({{ dbt.split_part("coalesce(required_properties, '')", "';'", slot) }}) as entry
+        from event_dictionary
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

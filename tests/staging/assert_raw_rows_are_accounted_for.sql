@@ -8,13 +8,13 @@ with
 
 raw_rows as (
     {%- for staged in sources %}
-    select
-        '{{ staged.source_name }}' as source_name,
-        _load_id as load_id,
-        count(*) as count_raw_rows
-    from {{ source(staged.source_system, staged.source_name) }}
-    group by _load_id
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ staged.source_name }}' as source_name,
+            _load_id as load_id,
+            count(*) as count_raw_rows
+        from {{ source(staged.source_system, staged.source_name) }}
+        group by _load_id
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
