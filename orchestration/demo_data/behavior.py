@@ -362,7 +362,9 @@ def shape_sessions(world: World, day: Day, sessions: Columns) -> Columns:
     exposed = checkout & day.experiment_active
     blocks[:, BLOCK["experiment"]] = exposed
     blocks[:, BLOCK["checkout"]] = checkout
-    has_campaign_coupon = world.campaign_coupon[person] >= 0
+    # A campaign's coupon is valid while its effect lasts.
+    campaign_coupon = np.where(world.campaign_boost_until_ms[person] > day.start_ms, world.campaign_coupon[person], -1)
+    has_campaign_coupon = campaign_coupon >= 0
     coupon_probability = np.where(bargain, 0.6, 0.22) * (1.4 if day.promotion_id else 1.0)
     coupon = checkout & (random.random(count) < np.minimum(coupon_probability + 0.3 * has_campaign_coupon, 0.95))
     blocks[:, BLOCK["coupon"]] = coupon
@@ -387,6 +389,7 @@ def shape_sessions(world: World, day: Day, sessions: Columns) -> Columns:
         paid=paid,
         exposed=exposed,
         coupon=coupon,
+        campaign_coupon=campaign_coupon,
         variation=exposed_variation.astype(np.int8),
         human_online=human_online,
         anonymous_version=np.where(kiosk | (device < 0), 0, population.device_anonymous_version[device_index]),
@@ -425,7 +428,7 @@ def price_baskets(world: World, sessions: Columns, slots: Columns, random: np.ra
     amount = np.where(in_order, slots["price_cents"] * slots["quantity"], 0)
     subtotal = np.bincount(slots["session"], weights=amount, minlength=count).astype(np.int64)
     coupon_index = random.integers(0, len(words.COUPONS), count)
-    campaign_coupon = world.campaign_coupon[sessions["person"]]
+    campaign_coupon = sessions["campaign_coupon"]
     percent = np.array([c[1] for c in words.COUPONS])[coupon_index]
     cap = np.array([c[2] for c in words.COUPONS])[coupon_index] * 100
     discount = np.where(sessions["coupon"], np.minimum(subtotal * percent // 100, cap), 0)

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from orchestration.demo_data import vocabulary as words
 from orchestration.demo_data.columns import Columns
+from orchestration.demo_data.crm import CrmState
 from orchestration.demo_data.text import choose
 from orchestration.demo_data.population import ANDROID, IOS, MINI_PROGRAM
 from orchestration.demo_data.rhythm import find_promotion
@@ -76,7 +77,7 @@ def _owns_device(world: World, platforms: tuple[int, ...]) -> np.ndarray:
     return np.bincount(population.device_person[devices], minlength=population.count) > 0
 
 
-def find_eligible_persons(world: World, campaign: Campaign, crm_state) -> np.ndarray:
+def find_eligible_persons(world: World, campaign: Campaign, crm_state: CrmState) -> np.ndarray:
     """Who the channel can reach today: known, reachable on the channel, and (for SMS and e-mail) opted in."""
     population = world.population
     known = (world.seen_online | crm_state.registered) & (population.kind == 0)
@@ -91,7 +92,8 @@ def find_eligible_persons(world: World, campaign: Campaign, crm_state) -> np.nda
     return known & reachable
 
 
-def send_campaign(world: World, campaign: Campaign, crm_state) -> tuple[Columns, np.ndarray, np.ndarray, np.ndarray]:
+def send_campaign(world: World, campaign: Campaign,
+                  crm_state: CrmState) -> tuple[Columns, np.ndarray, np.ndarray, np.ndarray]:
     """Touch rows for today's campaign, plus (touched persons, their sent times, holdout persons).
 
     Side effect: touched persons get the campaign's boost and coupon for EFFECT_DAYS.
@@ -124,7 +126,6 @@ def send_campaign(world: World, campaign: Campaign, crm_state) -> tuple[Columns,
         clicked_ms=np.where(clicked, clicked_ms, -1),
     )
     world.campaign_boost_until_ms[touched] = sent_ms + EFFECT_DAYS * 86_400_000
-    world.campaign_of_person[touched] = campaign.index
     world.campaign_coupon[touched] = campaign.index if campaign.coupon_code else -1
     return touches, touched, sent_ms, holdout
 
@@ -137,7 +138,7 @@ def format_coupon_codes(codes: np.ndarray, campaigns: list[Campaign]) -> pa.Arra
     return choose(options, np.where(codes >= 100, len(names) + codes - 100, codes))
 
 
-def build_touch_table(world: World, campaign: Campaign, touches: Columns, crm_state) -> pa.Table:
+def build_touch_table(world: World, campaign: Campaign, touches: Columns, crm_state: CrmState) -> pa.Table:
     """touches.parquet rows; sets which identifiers each touch carries (has_user, has_crm, has_phone)."""
     population = world.population
     person = touches["person"]

@@ -107,8 +107,8 @@ def record_customer_versions(world: World, day: int, state: CrmState) -> Columns
     tier_up = changing[(kind == CHANGE_TIER) & (state.tier[changing] < 3)]
     state.tier[tier_up] += 1
     movers = changing[kind == CHANGE_CITY]
-    population.city[movers] = random.choice(len(words.CITIES), size=len(movers),
-                                         p=np.array([c[4] for c in words.CITIES]) / sum(c[4] for c in words.CITIES))
+    city_weights = np.array([c[4] for c in words.CITIES])
+    population.city[movers] = random.choice(len(words.CITIES), size=len(movers), p=city_weights / city_weights.sum())
     flipping = changing[kind == CHANGE_OPT_IN]
     state.opt_in[flipping] = ~state.opt_in[flipping] & (random.random(len(flipping)) < 0.25)
     adding_email = changing[(kind == CHANGE_EMAIL) & population.has_email[changing]]
@@ -119,8 +119,8 @@ def record_customer_versions(world: World, day: int, state: CrmState) -> Columns
     deleting = np.setdiff1d(deleting, changing)
     state.deleted[deleting] = True
     changed = np.concatenate([changing, deleting])
-    tables.append(Columns(person=changed, updated_ms=day_start + random.integers(8 * 3_600_000, 23 * 3_600_000,
-                                                                             len(changed))))
+    changed_ms = day_start + random.integers(8 * 3_600_000, 23 * 3_600_000, len(changed))
+    tables.append(Columns(person=changed, updated_ms=changed_ms))
     versions = Columns.concat(tables)
     versions["person"] = versions["person"].astype(np.int64)
     rows = len(versions)

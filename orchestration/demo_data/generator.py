@@ -6,10 +6,11 @@ import datetime as dt
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from orchestration.demo_data import defects
 from orchestration.demo_data.behavior import (
@@ -28,7 +29,7 @@ from orchestration.demo_data.behavior import (
     time_sessions,
     update_devices,
 )
-from orchestration.demo_data.campaigns import build_touch_table, plan_campaigns, send_campaign
+from orchestration.demo_data.campaigns import Campaign, build_touch_table, plan_campaigns, send_campaign
 from orchestration.demo_data.columns import Columns
 from orchestration.demo_data.commerce import (
     PAID,
@@ -53,7 +54,7 @@ from orchestration.demo_data.mess import (
 from orchestration.demo_data.rendering import EventRenderer
 from orchestration.demo_data.support import build_ticket_table, open_tickets
 from orchestration.demo_data.truth import TruthLedger
-from orchestration.demo_data.world import STREAM_MESS, STREAM_TIMING, STREAM_TRUNCATION, World
+from orchestration.demo_data.world import STREAM_DAY, STREAM_MESS, STREAM_TRUNCATION, World
 from orchestration.demo_data.writers import LINES_PER_PART, Outbox, RawWriter
 
 DEFAULT_PERSONS = 4000
@@ -73,7 +74,7 @@ def _keep_sessions(sessions: Columns, events: Columns, slots: Columns,
     return sessions.take(np.flatnonzero(keep)), events, slots
 
 
-def _refund_events(world: World, refunds: Columns, random: np.random.Generator) -> Columns:
+def _create_refund_events(world: World, refunds: Columns, random: np.random.Generator) -> Columns:
     """Server-side Order Refunded calls for refunded online orders."""
     online = refunds.take(np.flatnonzero((refunds["channel"] != STORE_CHANNEL) & (refunds["person"] >= 0)))
     count = len(online)
@@ -131,7 +132,7 @@ def generate(out_dir: str | Path, persons: int = DEFAULT_PERSONS, days: int = DE
     campaigns_by_day = {campaign.send_day: campaign for campaign in campaigns}
     renderer = EventRenderer(world, campaigns)
     crm = CrmState.start(world)
-    ledger = TruthLedger(world, campaigns)
+    ledger = TruthLedger(world)
     writer = RawWriter(raw_dir)
     outboxes = {name: Outbox() for name in ("events", "orders", "order_items", "tickets")}
     progress = Progress(days, report)
@@ -170,26 +171,62 @@ def generate(out_dir: str | Path, persons: int = DEFAULT_PERSONS, days: int = DE
     return summary
 
 
-def _simulate_day(world: World, day: Day, date: str, campaign, renderer: EventRenderer, crm: CrmState,
-                  ledger: TruthLedger, writer: RawWriter, outboxes: dict[str, Outbox]) -> None:
-    window = world.window
-    random = world.random_stream(day.index, STREAM_TIMING)
+def _simulate_day(world: World, day: Day, date: str, campaign: Campaign | None, renderer: EventRenderer,
+                  crm: CrmState, ledger: TruthLedger, writer: RawWriter, outboxes: dict[str, Outbox]) -> None:
+    """Simulate one day and write every file exported that day."""
+    random = world.random_stream(day.index, STREAM_DAY)
     mess_random = world.random_stream(day.index, STREAM_MESS)
-
-    touches = None
-    if campaign is not None:
-        touches, touched, sent_ms, holdout = send_campaign(world, campaign, crm)
-        ledger.register_campaign(campaign, touched, sent_ms, holdout)
-        if len(touches):
-            table = build_touch_table(world, campaign, touches, crm)
-            writer.write_parquet("campaign_touches", date, "touches.parquet", table)
-            ledger.observe_touches(touches)
-            ledger.count_rows("campaign_touches", np.zeros(len(touches), dtype=np.int8))
-
+    touches = _send_campaign(world, campaign, crm, ledger, writer, date) if campaign is not None else None
     versions = record_customer_versions(world, day.index, crm)
     visits = plan_store_visits(world, day)
+    sessions, slots, events = _simulate_online(world, day, touches, visits, random)
 
-    # Online sessions and their calls.
+    # Orders wait in the outbox for the day they are exported (cancellations and refunds come later).
+    online, online_items = create_online_orders(world, sessions, slots, events, random)
+    store, store_items = ring_up_store_orders(world, day, visits)
+    new_orders = Columns.concat([online, store])
+    new_items = Columns.concat([online_items, store_items])
+    latest = world.window.end_ms - 1_000
+    new_orders["row_ms"] = np.minimum(new_orders["row_ms"], latest)
+    new_items["row_ms"] = np.minimum(new_items["row_ms"], latest)
+    new_orders["defect"] = np.zeros(len(new_orders), dtype=np.int8)
+    new_orders["defect_detail"] = np.zeros(len(new_orders), dtype=np.int64)
+    new_items["defect"] = np.zeros(len(new_items), dtype=np.int8)
+    orders_to_route = Columns.concat([new_orders, schedule_refunds(world, new_orders, random)])
+    today_orders = _route(outboxes["orders"], orders_to_route, orders_to_route["row_ms"], world, day)
+    today_items = _route(outboxes["order_items"], new_items, new_items["row_ms"], world, day)
+    paid = (new_orders["status"] == PAID) & (new_orders["person"] >= 0)
+    ledger.observe_purchases(new_orders["person"][paid], new_orders["ordered_ms"][paid])
+    refunds_today = (today_orders.take(np.flatnonzero(today_orders["status"] == REFUNDED)) if len(today_orders)
+                     else new_orders.take(np.zeros(0, dtype=np.int64)))
+    tickets = open_tickets(world, day.index, crm, new_orders, refunds_today)
+    today_tickets = _route(outboxes["tickets"], tickets, tickets["created_ms"], world, day)
+
+    calls = compact_events(Columns.concat([events, _create_refund_events(world, refunds_today, random)]))
+    del events
+    _export_events(world, day, date, calls, renderer, ledger, writer, outboxes["events"], mess_random)
+    del calls
+    _export_tables(world, date, today_orders, today_items, versions, today_tickets, renderer, crm, ledger, writer,
+                   mess_random)
+    ledger.observe_sessions(sessions)
+    update_devices(world, sessions)
+
+
+def _send_campaign(world: World, campaign: Campaign, crm: CrmState, ledger: TruthLedger, writer: RawWriter,
+                   date: str) -> Columns:
+    touches, touched, sent_ms, holdout = send_campaign(world, campaign, crm)
+    ledger.register_campaign(campaign, touched, sent_ms, holdout)
+    if len(touches):
+        writer.write_parquet("campaign_touches", date, "touches.parquet",
+                             build_touch_table(world, campaign, touches, crm))
+        ledger.observe_touches(touches)
+        ledger.count_rows("campaign_touches", np.zeros(len(touches), dtype=np.int8))
+    return touches
+
+
+def _simulate_online(world: World, day: Day, touches: Columns | None, visits: Columns,
+                     random: np.random.Generator) -> tuple[Columns, Columns, Columns]:
+    """Today's sessions, their product slots and their calls (timed, delivered, annotated)."""
     sessions = shape_sessions(world, day, plan_sessions(world, day, touches, visits))
     slots = choose_products(world, sessions, random)
     price_baskets(world, sessions, slots, random)
@@ -202,79 +239,62 @@ def _simulate_day(world: World, day: Day, date: str, campaign, renderer: EventRe
     sessions["order_serial"][checkout] = world.next_serials("order_serial", len(checkout))
     deliver(world, day, sessions, events, random)
     annotate_events(world, day, sessions, events, random)
+    return sessions, slots, events
 
-    # Orders: today's new ones wait in the outbox for the day they are exported (refunds come later).
-    online, online_items = create_online_orders(world, sessions, slots, events, random)
-    store, store_items = ring_up_store_orders(world, day, visits)
-    new_orders = Columns.concat([online, store])
-    new_items = Columns.concat([online_items, store_items])
-    latest = window.end_ms - 1_000
-    new_orders["row_ms"] = np.minimum(new_orders["row_ms"], latest)
-    new_items["row_ms"] = np.minimum(new_items["row_ms"], latest)
-    for table in (new_orders,):
-        table["defect"] = np.zeros(len(table), dtype=np.int8)
-        table["defect_detail"] = np.zeros(len(table), dtype=np.int64)
-    new_items["defect"] = np.zeros(len(new_items), dtype=np.int8)
-    refunds = schedule_refunds(world, new_orders, random)
-    orders_to_route = Columns.concat([new_orders, refunds])
-    outboxes["orders"].add(orders_to_route, window.day_of(orders_to_route["row_ms"]), day.index)
-    outboxes["order_items"].add(new_items, window.day_of(new_items["row_ms"]), day.index)
-    today_orders = outboxes["orders"].pop(day.index)
-    today_items = outboxes["order_items"].pop(day.index)
-    paid_today = (new_orders["status"] == PAID) & (new_orders["person"] >= 0)
-    ledger.observe_purchases(new_orders["person"][paid_today], new_orders["ordered_ms"][paid_today])
 
-    refunds_today = today_orders.take(np.flatnonzero(today_orders["status"] == REFUNDED)) if len(today_orders) \
-        else today_orders
-    refund_events = _refund_events(world, refunds_today, random) if len(refunds_today) else None
+def _route(outbox: Outbox, rows: Columns, row_ms: np.ndarray, world: World, day: Day) -> Columns:
+    """Put rows in the outbox by the day of row_ms and take out what is exported today."""
+    outbox.add(rows, world.window.day_of(row_ms), day.index)
+    return outbox.pop(day.index)
 
-    # Tickets, routed to the day they are opened.
-    tickets = open_tickets(world, day.index, crm, new_orders,
-                           refunds_today if len(refunds_today) else new_orders.take(np.zeros(0, dtype=np.int64)))
-    outboxes["tickets"].add(tickets, window.day_of(tickets["created_ms"]), day.index)
-    today_tickets = outboxes["tickets"].pop(day.index)
 
-    # Events: clean calls, bots and damaged copies wait in the outbox for the day they are received,
-    # and are rendered then, in order of receipt.
-    calls = compact_events(Columns.concat([events, refund_events]) if refund_events is not None else events)
-    del events
+def _export_events(world: World, day: Day, date: str, calls: Columns, renderer: EventRenderer, ledger: TruthLedger,
+                   writer: RawWriter, outbox: Outbox, mess_random: np.random.Generator) -> None:
+    """Clean calls, bots and damaged copies wait in the outbox for the day they are received; that day's
+    calls are rendered (in the background) in order of receipt."""
     ledger.observe_events(calls)
     damaged = compact_events(damage_events(world, calls, mess_random))
     for rows in (calls, damaged):
-        outboxes["events"].add(rows, window.day_of(rows["received_ms"]), day.index)
+        outbox.add(rows, world.window.day_of(rows["received_ms"]), day.index)
     del calls, damaged
-    today = outboxes["events"].pop(day.index, sort_by="received_ms")
-    if len(today):
-        truncation_random = world.random_stream(day.index, STREAM_TRUNCATION)
+    today = outbox.pop(day.index, sort_by="received_ms")
+    if not len(today):
+        return
+    truncation_random = world.random_stream(day.index, STREAM_TRUNCATION)
 
-        def batches(today: Columns = today):
-            # Rendering reads only these rows and run-constant lookups, so it can run beside the next day;
-            # the malformed lines get a small file of their own.
-            malformed = today["defect"] == defects.MALFORMED_RECORD
-            for start in range(0, len(today), LINES_PER_PART):
-                chunk = today.slice(start, start + LINES_PER_PART)
-                yield renderer.render(chunk.take(np.flatnonzero(~malformed[start:start + LINES_PER_PART])))
-            if malformed.any():
-                yield truncate_lines(renderer.render(today.take(np.flatnonzero(malformed))), truncation_random)
+    def batches() -> Iterator[pa.Array]:
+        # Rendering reads only these rows and run-constant lookups, so it can run beside the next day;
+        # the malformed lines get a small file of their own.
+        malformed = today["defect"] == defects.MALFORMED_RECORD
+        for start in range(0, len(today), LINES_PER_PART):
+            chunk = today.slice(start, start + LINES_PER_PART)
+            yield renderer.render(chunk.take(np.flatnonzero(~malformed[start:start + LINES_PER_PART])))
+        if malformed.any():
+            yield truncate_lines(renderer.render(today.take(np.flatnonzero(malformed))), truncation_random)
 
-        writer.write_events(date, batches)
-        clean = today["defect"] == defects.CLEAN
-        event_day = window.day_of(today["timestamp_ms"])
-        ledger.count_rows("events", today["defect"], {
-            "late_arrivals": int((clean & (event_day < day.index)).sum()),
-            "invalid_phone": int((clean & (today["trait_defect"] == defects.TRAIT_INVALID_PHONE)).sum()),
-            "invalid_email": int((clean & (today["trait_defect"] == defects.TRAIT_INVALID_EMAIL)).sum()),
-        })
+    writer.write_events(date, batches)
+    clean = today["defect"] == defects.CLEAN
+    event_day = world.window.day_of(today["timestamp_ms"])
+    ledger.count_rows("events", today["defect"], {
+        "late_arrivals": int((clean & (event_day < day.index)).sum()),
+        "invalid_phone": int((clean & (today["trait_defect"] == defects.TRAIT_INVALID_PHONE)).sum()),
+        "invalid_email": int((clean & (today["trait_defect"] == defects.TRAIT_INVALID_EMAIL)).sum()),
+    })
 
-    if len(today_orders):
-        rows = Columns.concat([today_orders, damage_orders(world, today_orders, mess_random)])
+
+def _export_tables(world: World, date: str, orders: Columns, items: Columns, versions: Columns, tickets: Columns,
+                   renderer: EventRenderer, crm: CrmState, ledger: TruthLedger, writer: RawWriter,
+                   mess_random: np.random.Generator) -> None:
+    """Today's orders, order items, CRM versions and tickets, each with its damaged copies."""
+    if len(orders):
+        rows = Columns.concat([orders, damage_orders(world, orders, mess_random)])
         rows = rows.take(np.argsort(rows["row_ms"], kind="stable"))
         writer.write_csv("orders", date, "orders.csv", build_order_table(world, rows, renderer.campaigns))
         ledger.observe_orders(rows)
         clean = rows["defect"] == defects.CLEAN
         ledger.count_rows("orders", rows["defect"], {"invalid_phone": int((clean & (rows["phone_defect"] > 0)).sum())})
-    if len(today_items):
-        rows = Columns.concat([today_items, damage_items(today_items, mess_random)])
+    if len(items):
+        rows = Columns.concat([items, damage_items(items, mess_random)])
         rows = rows.take(np.lexsort((rows["line_number"], rows["order_serial"])))
         writer.write_csv("order_items", date, "order_items.csv", build_item_table(world, rows))
         ledger.count_rows("order_items", rows["defect"])
@@ -288,15 +308,12 @@ def _simulate_day(world: World, day: Day, date: str, campaign, renderer: EventRe
             "invalid_phone": int((clean & (rows["phone_defect"] > 0)).sum()),
             "invalid_email": int((clean & (rows["email_defect"] > 0)).sum()),
         })
-    if len(today_tickets):
-        rows = Columns.concat([today_tickets, damage_tickets(world, today_tickets, mess_random)])
+    if len(tickets):
+        rows = Columns.concat([tickets, damage_tickets(world, tickets, mess_random)])
         rows = rows.take(np.argsort(rows["created_ms"], kind="stable"))
         writer.write_csv("tickets", date, "tickets.csv", build_ticket_table(world, rows))
         ledger.observe_tickets(rows)
         ledger.count_rows("tickets", rows["defect"])
-
-    ledger.observe_sessions(sessions)
-    update_devices(world, sessions)
 
 
 def main_report(message: str) -> None:

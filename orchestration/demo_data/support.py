@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 from orchestration.demo_data import defects
 from orchestration.demo_data import vocabulary as words
 from orchestration.demo_data.columns import Columns
-from orchestration.demo_data.commerce import STORE_CHANNEL
+from orchestration.demo_data.commerce import PAID, STORE_CHANNEL
 from orchestration.demo_data.contacts import draw_phone_formats, type_phones
 from orchestration.demo_data.crm import CrmState
 from orchestration.demo_data.text import choose, format_digits, format_integers, format_timestamps, mask_rows
@@ -29,12 +29,12 @@ def open_tickets(world: World, day: int, crm: CrmState, new_orders: Columns, ref
     population = world.population
     random = world.random_stream(day, STREAM_TICKETS)
     day_start = world.window.day_start_ms(day)
-    paid_online = np.flatnonzero((new_orders["status"] == 0) & (new_orders["channel"] != STORE_CHANNEL)
+    paid_online = np.flatnonzero((new_orders["status"] == PAID) & (new_orders["channel"] != STORE_CHANNEL)
                                  & (new_orders["person"] >= 0))
     after_order = paid_online[random.random(len(paid_online)) < TICKETS_PER_ORDER]
     order_people = new_orders["person"][after_order]
-    order_created = new_orders["ordered_ms"][after_order] + random.integers(1, 5, len(after_order)) * 86_400_000 \
-        + random.integers(-6, 6, len(after_order)) * 3_600_000
+    order_created = (new_orders["ordered_ms"][after_order] + random.integers(1, 5, len(after_order)) * 86_400_000
+                     + random.integers(-6, 6, len(after_order)) * 3_600_000)
     order_category = np.where(random.random(len(after_order)) < 0.6, DELIVERY, PRODUCT_QUALITY)
 
     known_refunds = np.flatnonzero(refunds["person"] >= 0)

@@ -75,9 +75,8 @@ class CampaignOutcome:
 class TruthLedger:
     """Accumulates the ground truth while the raw files are written."""
 
-    def __init__(self, world: World, campaigns: list[Campaign]):
+    def __init__(self, world: World):
         self.world = world
-        self.campaigns = campaigns
         population = world.population
         count = population.count
         devices = len(population.device_person)
@@ -99,7 +98,6 @@ class TruthLedger:
         self.rows_written: Counter = Counter()
         self.reasons: dict[str, Counter] = defaultdict(Counter)
         self.flags: dict[str, Counter] = defaultdict(Counter)
-        self.files: Counter = Counter()
 
     # -- identifiers ---------------------------------------------------------------------------------------
 
@@ -407,6 +405,10 @@ class TruthLedger:
                 "exposed_checkout_sessions": int(sessions),
                 "paid_sessions": int(paid),
                 "session_conversion_rate": _divide(paid, sessions),
+                "exposed_checkout_sessions_by_platform": dict(zip(
+                    words.PLATFORMS, map(int, self.experiment_platform_sessions[value, :, 0]))),
+                "paid_sessions_by_platform": dict(zip(
+                    words.PLATFORMS, map(int, self.experiment_platform_sessions[value, :, 1]))),
                 "true_conversion_rate_by_platform": {
                     platform: float(PAYMENT_PROBABILITY[i] * multiplier * PAID_PROBABILITY[i])
                     for i, platform in enumerate(words.PLATFORMS)},

@@ -17,7 +17,7 @@ EVENT_DICTIONARY = Path(__file__).resolve().parents[2] / "seeds" / "event_dictio
 EPOCH = dt.date(1970, 1, 1)
 
 # Independent random streams, so one part of the simulation can change without reshuffling the others.
-STREAM_POPULATION, STREAM_CATALOG, STREAM_SESSIONS, STREAM_FUNNEL, STREAM_TIMING = 1, 2, 3, 4, 5
+STREAM_POPULATION, STREAM_CATALOG, STREAM_SESSIONS, STREAM_FUNNEL, STREAM_DAY = 1, 2, 3, 4, 5
 STREAM_STORES, STREAM_CRM, STREAM_TICKETS, STREAM_CAMPAIGNS, STREAM_MESS, STREAM_TRUNCATION = 6, 7, 8, 9, 10, 11
 STREAM_STORE_ORDERS, STREAM_CRM_START = 12, 13
 
@@ -96,7 +96,6 @@ class World:
         self.last_session_end_ms = np.full(count, np.iinfo(np.int64).min // 2, dtype=np.int64)
         self.campaign_boost_until_ms = np.zeros(count, dtype=np.int64)
         self.campaign_coupon = np.full(count, -1, dtype=np.int32)
-        self.campaign_of_person = np.full(count, -1, dtype=np.int32)
         self.event_serial = 0
         self.order_serial = 0
         self.ticket_serial = 0

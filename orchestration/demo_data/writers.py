@@ -1,8 +1,9 @@
 """Files of the raw directory, and the outboxes that hold rows until the day they are exported.
 
-Event files are compressed on a background thread while the next day is simulated, with at most one
-day in flight, so memory stays bounded by about two days of data. Gzip output is byte-for-byte
-reproducible (no timestamps in the headers); Parquet files carry no creation time either.
+A day's events are rendered on a background thread while the main thread simulates the next day, and
+compressed on two more; at most one day renders while the day before compresses, so memory stays
+bounded by a few days of data. Gzip output is byte-for-byte reproducible (no timestamps in the
+headers); Parquet files carry no creation time either.
 """
 
 from __future__ import annotations

@@ -25,24 +25,17 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         record is not null as is_json_object,
         {{ clean_text('record.crm_id') }} as crm_id,
         {{ clean_text('record.member_id') }} as member_id,
         record.phone,
         {{ normalize_phone('record.phone') }} as normalized_phone,
-        coalesce(trim(record.phone) <> '' and {{ normalize_phone('record.phone') }} is null, false)
+        {{ is_unusable_value('record.phone', normalize_phone('record.phone')) }}
             as has_invalid_phone,
         record.email,
         {{ normalize_email('record.email') }} as normalized_email,
-        coalesce(trim(record.email) <> '' and {{ normalize_email('record.email') }} is null, false)
+        {{ is_unusable_value('record.email', normalize_email('record.email')) }}
             as has_invalid_email,
         record.full_name,
         {{ normalize_name('record.full_name') }} as normalized_full_name,
@@ -90,14 +83,7 @@ deduplicated as (
 
 final as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         crm_id,
         updated_at,
         member_id,

@@ -44,14 +44,7 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         call is not null as is_json_object,
         {{ clean_text('call.messageId') }} as event_id,
         lower(trim(call.type)) as event_type,

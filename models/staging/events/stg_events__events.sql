@@ -51,9 +51,9 @@ final as (
         case when raw_traits is not null then {{ json_without_keys('raw_traits', personal_trait_keys) }} end as traits,
         {{ hash_pii(normalize_email('trait.email')) }} as trait_email_hash,
         {{ hash_pii(normalize_phone('trait.phone')) }} as trait_phone_hash,
-        coalesce(trim(trait.email) <> '' and {{ normalize_email('trait.email') }} is null, false)
+        {{ is_unusable_value('trait.email', normalize_email('trait.email')) }}
             as has_invalid_trait_email,
-        coalesce(trim(trait.phone) <> '' and {{ normalize_phone('trait.phone') }} is null, false)
+        {{ is_unusable_value('trait.phone', normalize_phone('trait.phone')) }}
             as has_invalid_trait_phone,
         case when trait.gender is not null then {{ normalize_gender('trait.gender') }} end as trait_gender,
         {{ parse_date('trait.birthday') }} as trait_birth_date,

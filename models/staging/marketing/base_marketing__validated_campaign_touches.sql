@@ -24,14 +24,7 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         record is not null as is_json_object,
         {{ clean_text('record.touch_id') }} as touch_id,
         {{ clean_text('record.campaign_id') }} as campaign_id,
@@ -41,7 +34,7 @@ typed as (
         {{ clean_text('record.crm_id') }} as crm_id,
         record.phone,
         {{ normalize_phone('record.phone') }} as normalized_phone,
-        coalesce(trim(record.phone) <> '' and {{ normalize_phone('record.phone') }} is null, false)
+        {{ is_unusable_value('record.phone', normalize_phone('record.phone')) }}
             as has_invalid_phone,
         nullif(trim(record.sent_at), '') as raw_sent_at,
         {{ parse_timestamp_utc('record.sent_at') }} as sent_at,
@@ -82,14 +75,7 @@ versioned as (
 
 final as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         touch_id,
         campaign_id,
         campaign_name,

@@ -22,14 +22,7 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         record is not null as is_json_object,
         {{ clean_text('record.order_id') }} as order_id,
         nullif(trim(record.line_number), '') as raw_line_number,
@@ -70,14 +63,7 @@ versioned as (
 
 final as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         order_id,
         line_number,
         sku,

@@ -24,14 +24,7 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         record is not null as is_json_object,
         {{ clean_text('record.order_id') }} as order_id,
         nullif(trim(record.ordered_at), '') as raw_ordered_at,
@@ -42,7 +35,7 @@ typed as (
         {{ clean_text('record.member_id') }} as member_id,
         record.phone,
         {{ normalize_phone('record.phone') }} as normalized_phone,
-        coalesce(trim(record.phone) <> '' and {{ normalize_phone('record.phone') }} is null, false)
+        {{ is_unusable_value('record.phone', normalize_phone('record.phone')) }}
             as has_invalid_phone,
         lower({{ clean_text('record.status') }}) as status,
         upper({{ clean_text('record.currency') }}) as currency,
@@ -85,14 +78,7 @@ versioned as (
 
 final as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         order_id,
         ordered_at,
         channel,

@@ -23,14 +23,7 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         record is not null as is_json_object,
         {{ clean_text('record.sku') }} as sku,
         nullif(trim(record.product_name), '') as product_name,
@@ -67,14 +60,7 @@ versioned as (
 
 final as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         sku,
         product_name,
         category,

@@ -23,21 +23,14 @@ parsed as (
 
 typed as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         record is not null as is_json_object,
         {{ clean_text('record.ticket_id') }} as ticket_id,
         {{ clean_text('record.crm_id') }} as crm_id,
         {{ clean_text('record.user_id') }} as user_id,
         record.phone,
         {{ normalize_phone('record.phone') }} as normalized_phone,
-        coalesce(trim(record.phone) <> '' and {{ normalize_phone('record.phone') }} is null, false)
+        {{ is_unusable_value('record.phone', normalize_phone('record.phone')) }}
             as has_invalid_phone,
         nullif(trim(record.created_at), '') as raw_created_at,
         {{ parse_timestamp_utc('record.created_at') }} as created_at,
@@ -77,14 +70,7 @@ versioned as (
 
 final as (
     select
-        _raw_row_id,
-        _file_path,
-        _file_date,
-        _row_number,
-        _load_id,
-        _loaded_at,
-        _parse_error,
-        payload,
+        {{ raw_lineage_columns() }},
         ticket_id,
         crm_id,
         user_id,
