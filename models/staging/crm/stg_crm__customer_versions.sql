@@ -19,6 +19,7 @@ final as (
         {{ hash_pii('normalized_phone') }} as phone_hash,
         has_invalid_phone,
         {{ hash_pii('normalized_email') }} as email_hash,
+        {{ email_domain('normalized_email') }} as email_domain,
         has_invalid_email,
         {{ hash_pii('normalized_full_name') }} as full_name_hash,
         gender,

@@ -12,6 +12,7 @@ final as (
         phone_hash,
         has_invalid_phone,
         email_hash,
+        email_domain,
         has_invalid_email,
         full_name_hash,
         gender,

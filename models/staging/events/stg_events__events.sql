@@ -50,6 +50,7 @@ final as (
         properties,
         case when raw_traits is not null then {{ json_without_keys('raw_traits', personal_trait_keys) }} end as traits,
         {{ hash_pii(normalize_email('trait.email')) }} as trait_email_hash,
+        {{ email_domain(normalize_email('trait.email')) }} as trait_email_domain,
         {{ hash_pii(normalize_phone('trait.phone')) }} as trait_phone_hash,
         {{ is_unusable_value('trait.email', normalize_email('trait.email')) }}
             as has_invalid_trait_email,
