@@ -149,9 +149,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the refresh could not start: {error}\nfull log: {LOG_PATH}", file=sys.stderr)
         return 1
     from orchestration.assets.dbt import remove_invocation_folders
-    from orchestration.summary import collect_summary, format_summary
+    from orchestration.summary import collect_summary, describe_identity, format_summary
 
     summary = collect_summary(result, settings.warehouse_path, time.monotonic() - started, LOG_PATH)
+    if settings.warehouse_path.exists():
+        # The demo generator writes its ground truth beside the raw folder: raw/ and truth/.
+        summary.identity_lines = describe_identity(
+            settings.warehouse_path, settings.raw_dir.parent / "truth", os.environ["PII_HASH_SALT"]
+        )
     print(format_summary(summary))
     if summary.exit_code == 0:
         remove_invocation_folders(result.run_id)

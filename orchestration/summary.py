@@ -46,6 +46,8 @@ class RefreshSummary:
     quarantine_reasons: list[tuple[str, str, int]] | None = None
     mart_rows: list[tuple[str, int]] = field(default_factory=list)
     warehouse_error: str = ""
+    # Identity resolution: persons and the largest one; accuracy when the raw data has a ground truth.
+    identity_lines: list[str] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -213,6 +215,8 @@ def format_summary(summary: RefreshSummary) -> str:
     lines += [f"  {table:<48} {rows:>12,}" for table, rows in summary.mart_rows] or ["  (no marts built)"]
     if summary.warehouse_error:
         lines.append(f"  could not read the warehouse: {summary.warehouse_error}")
+    if summary.identity_lines:
+        lines += ["", "Identity resolution"] + [f"  {line}" for line in summary.identity_lines]
     lines += [""] + _check_lines(summary)
     if summary.failed_steps:
         lines += ["", "Failed steps"]
@@ -222,3 +226,26 @@ def format_summary(summary: RefreshSummary) -> str:
             lines.append(f"  full log (Dagster events, dbt output): {summary.log_path}")
     lines += ["", f"Warehouse: {summary.warehouse_path}", f"Elapsed:   {elapsed}", ""]
     return "\n".join(lines)
+
+
+def describe_identity(warehouse_path: Path, truth_dir: Path, salt: str) -> list[str]:
+    """Summary lines on identity resolution: person counts, and pairwise accuracy against a ground truth
+    (the demo data set's truth/identifiers.parquet) when there is one."""
+    from orchestration.identity_accuracy import measure_identity_accuracy
+
+    try:
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            persons, largest, suspicious = connection.execute(
+                "select count(*), coalesce(max(count_identifiers), 0), count_if(is_suspicious_component) "
+                "from marts.dim_persons"
+            ).fetchall()[0]
+    except duckdb.Error:
+        return []  # identity marts not built (a failed run)
+    lines = [f"{persons:,} persons; the largest has {largest:,} identifiers; {suspicious:,} suspicious components"]
+    if (truth_dir / "identifiers.parquet").exists():
+        accuracy = measure_identity_accuracy(warehouse_path, truth_dir, salt)
+        lines.append(
+            f"vs the demo ground truth: pairwise precision {accuracy.precision:.4%} (target 99.9%), "
+            f"recall {accuracy.recall:.4%} (target 99%) over {accuracy.evaluated_identifiers:,} identifiers"
+        )
+    return lines
