@@ -246,6 +246,11 @@ def describe_identity(warehouse_path: Path, truth_dir: Path, salt: str) -> list[
         accuracy = measure_identity_accuracy(warehouse_path, truth_dir, salt)
         lines.append(
             f"vs the demo ground truth: pairwise precision {accuracy.precision:.4%} (target 99.9%), "
-            f"recall {accuracy.recall:.4%} (target 99%) over {accuracy.evaluated_identifiers:,} identifiers"
+            f"recall {accuracy.linkable_recall:.4%} (target 99%) of the {accuracy.linkable_pairs:,} same-person "
+            f"pairs the raw data links"
+        )
+        lines.append(
+            f"  ({accuracy.recall:.4%} of all {accuracy.true_pairs:,} true pairs: the rest never appear in a raw "
+            f"record with another identifier of their person; {accuracy.evaluated_identifiers:,} identifiers)"
         )
     return lines
