@@ -235,13 +235,16 @@ def describe_identity(warehouse_path: Path, truth_dir: Path, salt: str) -> list[
 
     try:
         with duckdb.connect(str(warehouse_path), read_only=True) as connection:
-            persons, largest, suspicious = connection.execute(
-                "select count(*), coalesce(max(count_identifiers), 0), count_if(is_suspicious_component) "
-                "from marts.dim_persons"
+            persons, largest, suspicious, shared, blocked = connection.execute(
+                "select count(*), coalesce(max(count_identifiers), 0), count_if(is_suspicious_component), "
+                "count_if(has_shared_identifier), count_if(is_linked_to_blocked_identifier) from marts.dim_persons"
             ).fetchall()[0]
     except duckdb.Error:
         return []  # identity marts not built (a failed run)
-    lines = [f"{persons:,} persons; the largest has {largest:,} identifiers; {suspicious:,} suspicious components"]
+    lines = [
+        f"{persons:,} persons; the largest has {largest:,} identifiers; {suspicious:,} suspicious components; "
+        f"{shared:,} hold a shared identifier (kiosk, shared browser); {blocked:,} were seen with a blocked value"
+    ]
     if (truth_dir / "identifiers.parquet").exists():
         accuracy = measure_identity_accuracy(warehouse_path, truth_dir, salt)
         lines.append(

@@ -11,6 +11,10 @@ identifiers_resolved as (
     select * from {{ ref('int_identifiers_resolved') }}
 ),
 
+identifier_links_checked as (
+    select * from {{ ref('int_identifier_links_checked') }}
+),
+
 source_positions as (
     {%- for position in range(1, max_source_names + 1) %}
         select {{ position }} as source_position
@@ -37,6 +41,60 @@ person_source_lists as (
     group by person_id
 ),
 
+dropped_link_endpoints as (
+    select
+        identifier_a_type as identifier_type,
+        identifier_a_value as identifier_value,
+        drop_rule,
+        drop_detail
+    from identifier_links_checked
+    where drop_rule in ('blocked_value', 'link_limit')
+
+    union all
+
+    select
+        identifier_b_type as identifier_type,
+        identifier_b_value as identifier_value,
+        drop_rule,
+        drop_detail
+    from identifier_links_checked
+    where drop_rule in ('blocked_value', 'link_limit')
+),
+
+-- A shared identifier (kiosk device, shared browser) is the one a link limit names at the start of the
+-- drop detail ('device_id kiosk-SH-01 links 28 user_id (limit 3)'), not the users on the other side.
+-- A blocked value (test account) is never resolved, so only the identifiers seen with it are flagged.
+flagged_identifiers as (
+    select
+        identifier_type,
+        identifier_value,
+        count(
+            case
+                when
+                    drop_rule = 'link_limit'
+                    and {{ dbt.position("identifier_type || ' ' || identifier_value || ' links '", 'drop_detail') }} = 1
+                    then 1
+            end
+        ) > 0 as is_shared_identifier,
+        count(case when drop_rule = 'blocked_value' then 1 end) > 0 as is_linked_to_blocked_value
+    from dropped_link_endpoints
+    group by identifier_type, identifier_value
+),
+
+person_flags as (
+    select
+        identifiers_resolved.person_id,
+        {{ dbt.bool_or('coalesce(flagged_identifiers.is_shared_identifier, false)') }} as has_shared_identifier,
+        {{ dbt.bool_or('coalesce(flagged_identifiers.is_linked_to_blocked_value, false)') }}
+            as is_linked_to_blocked_identifier
+    from identifiers_resolved
+    left join flagged_identifiers
+        on
+            identifiers_resolved.identifier_type = flagged_identifiers.identifier_type
+            and identifiers_resolved.identifier_value = flagged_identifiers.identifier_value
+    group by identifiers_resolved.person_id
+),
+
 persons as (
     select
         person_id,
@@ -61,10 +119,14 @@ final as (
             persons.count_{{ identifier_type }}s,
         {%- endfor %}
         person_source_lists.source_names,
-        persons.is_suspicious_component
+        persons.is_suspicious_component,
+        person_flags.has_shared_identifier,
+        person_flags.is_linked_to_blocked_identifier
     from persons
     left join person_source_lists
         on persons.person_id = person_source_lists.person_id
+    left join person_flags
+        on persons.person_id = person_flags.person_id
 )
 
 select * from final
