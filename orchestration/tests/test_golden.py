@@ -188,3 +188,40 @@ def test_a_malformed_as_of_date_is_refused_before_anything_runs(tmp_path):
     assert not result.success
     assert "2026-13-01" in result.output
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_identity_groups_the_golden_identifiers_into_the_hand_worked_persons(golden_warehouse):
+    # Links worked out by hand from the golden raw rows (clean rows only):
+    #   identify g-e04: u-100 with a-100, phone, email, crm C-1, member M-100; g-e05, g-e16 (alias), g-e22: a-100 + u-100;
+    #   order o-1: u-100 + M-100; CRM C-1: M-100, phone, email; ticket T-1 and touch K-1: u-100 + C-1;
+    #   iOS events g-e17, g-e21: device d-1 + a-102; CRM C-2: M-200 (its phone and email are malformed);
+    #   u-101 appears with no other usable identifier (its identify traits are malformed).
+    phone, email = hash_label("+8613800138000"), hash_label("wang.fang@example.cn")
+    expected = {
+        frozenset({"anonymous_id:a-100", "user_id:u-100", f"phone:{phone}", f"email:{email}", "crm_id:C-1",
+                   "member_id:M-100"}),
+        frozenset({"user_id:u-101"}),
+        frozenset({"anonymous_id:a-102", "device_id:d-1"}),
+        frozenset({"crm_id:C-2", "member_id:M-200"}),
+    }
+    with duckdb.connect(str(golden_warehouse["first"]), read_only=True) as connection:
+        rows = connection.execute(
+            "select person_id, identifier_type || ':' || identifier_value from marts.bdg_person_identifiers"
+        ).fetchall()
+        persons = connection.execute("select count(*) from marts.dim_persons").fetchall()[0][0]
+        event_persons = dict(
+            connection.execute(
+                "select event_id, person_id from intermediate.int_events_attributed where event_id in ('g-e01', 'g-e04')"
+            ).fetchall()
+        )
+        store_order_person = connection.execute(
+            "select person_id from intermediate.int_orders_attributed where order_id = 'o-2'"
+        ).fetchall()[0][0]
+    groups: dict[str, set[str]] = {}
+    for person_id, key in rows:
+        groups.setdefault(person_id, set()).add(key)
+    assert {frozenset(group) for group in groups.values()} == expected
+    assert persons == 4
+    # Anonymous browsing before login (g-e01) belongs to the person who logged in (g-e04), and so does the
+    # store order known only by phone.
+    assert event_persons["g-e01"] == event_persons["g-e04"] == store_order_person
