@@ -37,3 +37,27 @@ def run_refresh(raw_dir: Path, warehouse_path: Path, salt: str, as_of: str | Non
         command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900
     )
     return RefreshResult(success=completed.returncode == 0, output=completed.stdout + completed.stderr)
+
+
+def build_resolved_identifiers(
+    folder: Path, warehouse: Path, extra_arguments: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    """`dbt build` of int_identifiers_resolved alone in a scratch warehouse whose upstream tables the test
+    wrote by hand, with the model's own data tests but not its unit tests (they mock their own inputs) nor
+    the tests of downstream models (whose tables a scratch warehouse does not hold)."""
+    environment = {
+        **os.environ,
+        "WAREHOUSE_PATH": str(warehouse),
+        "DUCKDB_TEMP_DIRECTORY": str(folder / "tmp"),
+        "PII_HASH_SALT": "identity-scratch-test-salt",
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_TARGET": "duckdb",
+    }
+    command = [
+        str(Path(sys.executable).parent / "dbt"), "build",
+        "--select", "int_identifiers_resolved", "--indirect-selection", "cautious",
+        "--exclude", "test_type:unit",
+        "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
+        *(extra_arguments or []),
+    ]
+    return subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=600)

@@ -10,15 +10,13 @@ and once with the default cap (must succeed with one person).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.tests.refresh_helpers import build_resolved_identifiers
 
 pytestmark = pytest.mark.slow
 
@@ -70,35 +68,9 @@ def create_chain_warehouse(path: Path) -> None:
         )
 
 
-def build_resolved_identifiers(folder: Path, max_rounds: int | None) -> subprocess.CompletedProcess:
-    """`dbt build` of int_identifiers_resolved alone, with its own data tests (not its unit tests, nor the
-    tests of downstream models, whose tables this scratch warehouse does not hold)."""
-    environment = {
-        **os.environ,
-        "WAREHOUSE_PATH": str(folder / "chain.duckdb"),
-        "DUCKDB_TEMP_DIRECTORY": str(folder / "tmp"),
-        "PII_HASH_SALT": "identity-components-test-salt",
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_TARGET": "duckdb",
-    }
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--select",
-        "int_identifiers_resolved",
-        "--indirect-selection",
-        "cautious",
-        # its unit tests mock their own inputs and would fail too with a cap of 2: keep the model's error apart
-        "--exclude",
-        "test_type:unit",
-        "--target-path",
-        str(folder / "target"),
-        "--log-path",
-        str(folder / "logs"),
-    ]
-    if max_rounds is not None:
-        command += ["--vars", f"{{identity_max_rounds: {max_rounds}}}"]
-    return subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=600)
+def build_chain(folder: Path, max_rounds: int | None) -> subprocess.CompletedProcess:
+    arguments = ["--vars", f"{{identity_max_rounds: {max_rounds}}}"] if max_rounds is not None else []
+    return build_resolved_identifiers(folder, folder / "chain.duckdb", arguments)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +81,7 @@ def chain_folder(tmp_path_factory) -> Path:
 
 
 def test_round_cap_too_small_fails_the_build(chain_folder: Path) -> None:
-    completed = build_resolved_identifiers(chain_folder, max_rounds=2)
+    completed = build_chain(chain_folder, max_rounds=2)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, output
     assert "did not converge within 2 rounds" in output, output
@@ -117,7 +89,7 @@ def test_round_cap_too_small_fails_the_build(chain_folder: Path) -> None:
 
 
 def test_default_round_cap_resolves_the_chain_to_one_person(chain_folder: Path) -> None:
-    completed = build_resolved_identifiers(chain_folder, max_rounds=None)
+    completed = build_chain(chain_folder, max_rounds=None)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     with duckdb.connect(str(chain_folder / "chain.duckdb"), read_only=True) as connection:
         count_rows, count_persons, rounds_changing_labels = connection.execute(

@@ -15,15 +15,12 @@ Which rows the incremental build resolved is made observable with a marker: befo
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_DIR
+from orchestration.tests.refresh_helpers import build_resolved_identifiers
 
 pytestmark = pytest.mark.slow
 
@@ -132,33 +129,8 @@ def write_upstream(path: Path, identifiers: dict[str, int], links: list[tuple[st
         )
 
 
-def build_resolved_identifiers(folder: Path, warehouse: Path, full_refresh: bool = False) -> None:
-    """`dbt build` of int_identifiers_resolved alone, with its own data tests."""
-    environment = {
-        **os.environ,
-        "WAREHOUSE_PATH": str(warehouse),
-        "DUCKDB_TEMP_DIRECTORY": str(folder / "tmp"),
-        "PII_HASH_SALT": "identity-incremental-test-salt",
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_TARGET": "duckdb",
-    }
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--select",
-        "int_identifiers_resolved",
-        "--indirect-selection",
-        "cautious",
-        "--exclude",
-        "test_type:unit",
-        "--target-path",
-        str(folder / "target"),
-        "--log-path",
-        str(folder / "logs"),
-    ]
-    if full_refresh:
-        command.append("--full-refresh")
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=600)
+def build(folder: Path, warehouse: Path, full_refresh: bool = False) -> None:
+    completed = build_resolved_identifiers(folder, warehouse, ["--full-refresh"] if full_refresh else [])
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
@@ -169,15 +141,15 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("identity_incremental")
     incremental, full = folder / "incremental.duckdb", folder / "full.duckdb"
     write_upstream(incremental, IDENTIFIERS_BEFORE, LINKS_BEFORE, set())
-    build_resolved_identifiers(folder, incremental)
+    build(folder, incremental)
     with duckdb.connect(str(incremental)) as connection:
         connection.execute(
             f"update intermediate.int_identifiers_resolved set count_component_rounds = count_component_rounds + {MARKER}"
         )
     write_upstream(incremental, IDENTIFIERS_AFTER, LINKS_AFTER, EVIDENCE_CHANGED)
-    build_resolved_identifiers(folder, incremental)
+    build(folder, incremental)
     write_upstream(full, IDENTIFIERS_AFTER, LINKS_AFTER, EVIDENCE_CHANGED)
-    build_resolved_identifiers(folder, full, full_refresh=True)
+    build(folder, full, full_refresh=True)
     return incremental, full
 
 
