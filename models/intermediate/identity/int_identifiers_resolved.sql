@@ -56,32 +56,32 @@ identifier_keys as (
 ),
 
 -- kept links between observed identifiers only (a link to an identifier that is not observed adds nothing)
+keyed_links as (
+    select
+        key_a.identifier_key as key_a,
+        key_b.identifier_key as key_b
+    from identifier_links_kept
+    inner join identifier_keys as key_a
+        on
+            identifier_links_kept.identifier_a_type = key_a.identifier_type
+            and identifier_links_kept.identifier_a_value = key_a.identifier_value
+    inner join identifier_keys as key_b
+        on
+            identifier_links_kept.identifier_b_type = key_b.identifier_type
+            and identifier_links_kept.identifier_b_value = key_b.identifier_value
+),
+
+-- each link seen from both of its ends
 neighbour_keys as (
     select
-        key_a.identifier_key,
-        key_b.identifier_key as neighbour_key
-    from identifier_links_kept
-    inner join identifier_keys as key_a
-        on
-            identifier_links_kept.identifier_a_type = key_a.identifier_type
-            and identifier_links_kept.identifier_a_value = key_a.identifier_value
-    inner join identifier_keys as key_b
-        on
-            identifier_links_kept.identifier_b_type = key_b.identifier_type
-            and identifier_links_kept.identifier_b_value = key_b.identifier_value
+        key_a as identifier_key,
+        key_b as neighbour_key
+    from keyed_links
     union all
     select
-        key_b.identifier_key,
-        key_a.identifier_key as neighbour_key
-    from identifier_links_kept
-    inner join identifier_keys as key_a
-        on
-            identifier_links_kept.identifier_a_type = key_a.identifier_type
-            and identifier_links_kept.identifier_a_value = key_a.identifier_value
-    inner join identifier_keys as key_b
-        on
-            identifier_links_kept.identifier_b_type = key_b.identifier_type
-            and identifier_links_kept.identifier_b_value = key_b.identifier_value
+        key_b as identifier_key,
+        key_a as neighbour_key
+    from keyed_links
 ),
 
 -- an identifier's neighbourhood in one value: the next build compares it to find the identifiers whose

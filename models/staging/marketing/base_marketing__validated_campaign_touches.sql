@@ -7,7 +7,7 @@
     'coupon_code': 'text'
 } -%}
 {#- A touch is exported again as it is opened and clicked: the latest file version wins. -#}
-{%- set latest_first = '_file_date desc nulls last, _file_path desc, _row_number desc' -%}
+{%- set latest_first = latest_file_version_first() -%}
 
 with
 

@@ -5,7 +5,7 @@
     'order_id': 'text', 'line_number': 'text', 'sku': 'text', 'quantity': 'text', 'unit_price': 'text'
 } -%}
 {#- Lines are exported again with their order: the latest file version of a line wins. -#}
-{%- set latest_first = '_file_date desc nulls last, _file_path desc, _row_number desc' -%}
+{%- set latest_first = latest_file_version_first() -%}
 
 with
 

@@ -7,7 +7,7 @@
     'discount_amount': 'text', 'coupon_code': 'text', 'payment_method': 'text'
 } -%}
 {#- A refund or cancellation arrives later as a new row of the same order: the latest file version wins. -#}
-{%- set latest_first = '_file_date desc nulls last, _file_path desc, _row_number desc' -%}
+{%- set latest_first = latest_file_version_first() -%}
 
 with
 

@@ -6,7 +6,7 @@
     'list_price': 'text'
 } -%}
 {#- A product is exported again when it changes: the latest file version wins. -#}
-{%- set latest_first = '_file_date desc nulls last, _file_path desc, _row_number desc' -%}
+{%- set latest_first = latest_file_version_first() -%}
 
 with
 

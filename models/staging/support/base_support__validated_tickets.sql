@@ -6,7 +6,7 @@
     'resolved_at': 'text', 'channel': 'text', 'category': 'text', 'csat_score': 'text', 'content': 'text'
 } -%}
 {#- A ticket is exported again when it is resolved: the latest file version wins. -#}
-{%- set latest_first = '_file_date desc nulls last, _file_path desc, _row_number desc' -%}
+{%- set latest_first = latest_file_version_first() -%}
 
 with
 
