@@ -1,0 +1,43 @@
+"""Shared fixtures: one refresh of the full default demo data set (4,000 persons x 90 days, seed 42), built
+once per test session, for the tests that compare marts with the generator's ground truth (funnels,
+experiments, campaigns, churn warning). Tests open it read-only and never write to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.demo_data import generate
+from orchestration.tests.refresh_helpers import run_refresh
+
+DEMO_SALT = "demo-truth-test-salt"
+
+
+@dataclass(frozen=True)
+class DemoWarehouse:
+    path: Path
+    raw_dir: Path
+    truth_dir: Path
+    salt: str
+    output: str
+
+    def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.path), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> DemoWarehouse:
+    """The default demo data set refreshed through `python -m orchestration.run` (as `make run` does)."""
+    folder = tmp_path_factory.mktemp("demo_truth")
+    generate(folder / "demo")
+    warehouse = folder / "warehouse" / "profile.duckdb"
+    result = run_refresh(raw_dir=folder / "demo" / "raw", warehouse_path=warehouse, salt=DEMO_SALT)
+    assert result.success, result.output[-4000:]
+    return DemoWarehouse(
+        path=warehouse, raw_dir=folder / "demo" / "raw", truth_dir=folder / "demo" / "truth",
+        salt=DEMO_SALT, output=result.output,
+    )
