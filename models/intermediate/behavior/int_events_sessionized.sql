@@ -4,6 +4,7 @@
     of events against events. -#}
 {%- set timeout_seconds = var('session_timeout_minutes') | int * 60 %}
 {%- set max_seconds = var('session_max_hours') | int * 3600 %}
+{%- set passive_event_names = "'" ~ var('passive_event_names') | join("', '") ~ "'" %}
 
 with
 
@@ -40,9 +41,7 @@ active_events as (
     where
         person_id is not null
         and event_date <= {{ as_of_date() }}
-        and event_name not in (
-            {%- for name in var('passive_event_names') %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-        )
+        and event_name not in ({{ passive_event_names }})
 ),
 
 pauses as (

@@ -23,9 +23,9 @@ event_days as (
         event_date as activity_date,
         count(*) as count_events,
         sum(case when is_page_view then 1 else 0 end) as count_page_views,
-        {%- for category in categories %}
-        sum(case when event_category = '{{ category }}' then 1 else 0 end) as count_{{ category }}_events,
-        {%- endfor %}
+        {% for category in categories -%}
+            sum(case when event_category = '{{ category }}' then 1 else 0 end) as count_{{ category }}_events,
+        {% endfor -%}
         min(event_at) as first_event_at,
         max(event_at) as last_event_at
     from events_sessionized
@@ -74,9 +74,15 @@ order_days as (
 ),
 
 person_days as (
-    select person_id, activity_date from event_days
-    union
-    select person_id, activity_date from order_days
+    select
+        person_id,
+        activity_date
+    from event_days
+    union distinct
+    select
+        person_id,
+        activity_date
+    from order_days
 ),
 
 final as (
@@ -85,18 +91,19 @@ final as (
         person_days.activity_date,
         coalesce(event_days.count_events, 0) as count_events,
         coalesce(session_days.count_sessions, 0) as count_sessions,
-        coalesce(session_days.count_engaged_sessions, 0) as count_engaged_sessions,
-        coalesce(session_days.time_spent_seconds, 0) as time_spent_seconds,
-        coalesce(event_days.count_page_views, 0) as count_page_views,
+        cast(coalesce(session_days.count_engaged_sessions, 0) as {{ dbt.type_bigint() }}) as count_engaged_sessions,
+        cast(coalesce(session_days.time_spent_seconds, 0) as double) as time_spent_seconds,
+        cast(coalesce(event_days.count_page_views, 0) as {{ dbt.type_bigint() }}) as count_page_views,
         coalesce(order_days.count_orders_placed, 0) as count_orders_placed,
-        coalesce(order_days.count_orders, 0) as count_orders,
-        coalesce(order_days.count_store_orders, 0) as count_store_orders,
-        coalesce(order_days.revenue, 0) as revenue,
-        coalesce(platform_days.count_platforms, 0) as count_platforms,
+        cast(coalesce(order_days.count_orders, 0) as {{ dbt.type_bigint() }}) as count_orders,
+        cast(coalesce(order_days.count_store_orders, 0) as {{ dbt.type_bigint() }}) as count_store_orders,
+        cast(coalesce(order_days.revenue, 0) as double) as revenue,
+        cast(coalesce(platform_days.count_platforms, 0) as {{ dbt.type_bigint() }}) as count_platforms,
         platform_days.active_platforms,
-        {%- for category in categories %}
-        coalesce(event_days.count_{{ category }}_events, 0) as count_{{ category }}_events,
-        {%- endfor %}
+        {% for category in categories -%}
+            cast(coalesce(event_days.count_{{ category }}_events, 0) as {{ dbt.type_bigint() }})
+                as count_{{ category }}_events,
+        {% endfor -%}
         event_days.first_event_at,
         event_days.last_event_at
     from person_days
@@ -107,8 +114,9 @@ final as (
     left join order_days
         on person_days.person_id = order_days.person_id and person_days.activity_date = order_days.activity_date
     left join platform_days
-        on person_days.person_id = platform_days.person_id
-        and person_days.activity_date = platform_days.activity_date
+        on
+            person_days.person_id = platform_days.person_id
+            and person_days.activity_date = platform_days.activity_date
 )
 
 select * from final

@@ -1,7 +1,7 @@
 {#- One row per session: its first event decides where it came from (referrer, campaign, channel,
     platform, device), its first and last page or screen view where it landed and left. The channel is the first rule of
     seeds/channel_mapping.csv whose patterns all match the first event. -#}
-{%- set engaged_categories = var('engaged_session_event_categories') %}
+{%- set engaged_categories = "'" ~ var('engaged_session_event_categories') | join("', '") ~ "'" %}
 
 with
 
@@ -21,14 +21,8 @@ session_totals as (
         max(event_at) as session_ended_at,
         count(*) as count_events,
         sum(case when is_page_view then 1 else 0 end) as count_page_views,
-        sum(
-            case when not is_page_view and event_category <> 'app_lifecycle' then 1 else 0 end
-        ) as count_interactions,
-        sum(
-            case when event_category in (
-                {%- for category in engaged_categories %}'{{ category }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-            ) then 1 else 0 end
-        ) as count_engagement_events,
+        sum(case when not is_page_view and event_category <> 'app_lifecycle' then 1 else 0 end) as count_interactions,
+        sum(case when event_category in ({{ engaged_categories }}) then 1 else 0 end) as count_engagement_events,
         count(distinct platform) as count_platforms,
         sum(case when event_name = 'Order Completed' then 1 else 0 end) as count_orders_completed
     from events_sessionized
@@ -94,12 +88,14 @@ final as (
         session_totals.session_started_at,
         session_totals.session_ended_at,
         first_events.event_date as session_date,
-        {{ seconds_between('session_totals.session_started_at', 'session_totals.session_ended_at') }}
-            as duration_seconds,
+        cast(
+            {{ seconds_between('session_totals.session_started_at', 'session_totals.session_ended_at') }}
+            as double
+        ) as duration_seconds,
         session_totals.count_events,
-        session_totals.count_page_views,
-        session_totals.count_interactions,
-        session_totals.count_orders_completed,
+        cast(session_totals.count_page_views as {{ dbt.type_bigint() }}) as count_page_views,
+        cast(session_totals.count_interactions as {{ dbt.type_bigint() }}) as count_interactions,
+        cast(session_totals.count_orders_completed as {{ dbt.type_bigint() }}) as count_orders_completed,
         first_events.platform,
         session_totals.count_platforms,
         first_events.device_id,
