@@ -12,13 +12,14 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv run demo-data lint test test-python dev clean
+.PHONY: help venv run demo-data lint test test-python dev bench clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
 	@echo "make test                                           lint + dbt tests + dbt unit tests + pytest"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
+	@echo "make bench [SCALE=1m|10m|100m]                       benchmark: full + one-day incremental refresh, per step"
 	@echo "make clean                                          remove the warehouse, demo data and build output"
 
 # The virtual environment is built from the lock file only; it is rebuilt when the lock changes.
@@ -50,6 +51,10 @@ test: lint test-python
 dev: venv
 	@mkdir -p .dagster_home && cp orchestration/dagster.yaml .dagster_home/dagster.yaml
 	@DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev
+
+SCALE ?= 1m
+bench: venv
+	@$(PY) -m orchestration.benchmark --scale $(SCALE)
 
 clean:
 	rm -rf warehouse data target logs .dagster_home
