@@ -1,0 +1,140 @@
+{#- One row per funnel and person with a step 1 event in the analysis range: how far the person got, from
+    ONE ordered pass over their matched events (int_funnel_events_matched, in (event_at, event_id) order): a
+    fold (DuckDB list_reduce / Spark aggregate) with a struct state, as ClickHouse's windowFunnel does.
+    sequential / strict: per level k the state keeps the latest-starting attempt that reached step k. An
+    event matching step k extends level k-1's attempt when it lies within the window of the attempt's step 1
+    (the window's end counts), and - strict - is the person's next active event after the attempt's last
+    step, - within_session - is in the attempt's step 1 session, and no exclusion event came after the
+    attempt's last step. Every level is computed from the state before the event, so an event matching several
+    steps serves as one step of an attempt only. The person's attempt is the highest level at the end (the
+    latest-starting one on that level).
+    any_order: the state keeps each step's latest event; after each event the level is the k such that steps
+    1 .. k all have an event no older than the window (and after the latest exclusion event); the best level
+    and its events are kept (the later step 1 on a tie).
+    Exclusions: an exclusion event between two consecutive steps of an attempt voids it; the attempt's part
+    before the exclusion still counts (it is an attempt of its own), so the person keeps their best attempt
+    without an exclusion inside it. is_excluded: an exclusion event blocked one of the person's attempts from
+    reaching a higher step than the one they got to. -#}
+{%- set max_steps = var('funnel_max_steps') | int %}
+{%- set no_times = list_of(['cast(null as ' ~ dbt.type_bigint() ~ ')']) %}
+{%- set empty_chain = funnel_chain(
+    0, 'cast(null as ' ~ dbt.type_bigint() ~ ')', 'cast(null as ' ~ dbt.type_bigint() ~ ')',
+    'cast(null as ' ~ dbt.type_string() ~ ')', no_times
+) %}
+
+{%- set initial_fields = [
+    ('order_mode', 'cast(funnel_settings.order_mode as ' ~ dbt.type_string() ~ ')'),
+    ('window_us', 'cast(funnel_settings.conversion_window_seconds * 1000000 as ' ~ dbt.type_bigint() ~ ')'),
+    ('within_session', 'funnel_settings.is_within_session'),
+    ('last_exclusion_seq', 'cast(0 as ' ~ dbt.type_bigint() ~ ')'),
+    ('last_at_us', 'cast(null as ' ~ dbt.type_bigint() ~ ')'),
+] %}
+{%- set next_fields = [
+    ('order_mode', 'acc.order_mode'),
+    ('window_us', 'acc.window_us'),
+    ('within_session', 'acc.within_session'),
+    ('last_exclusion_seq', '(case when x.is_exclusion then x.seq else acc.last_exclusion_seq end)'),
+    ('last_at_us', 'x.at_us'),
+] %}
+{%- for level in range(1, max_steps + 1) %}
+    {%- do initial_fields.append(('c' ~ level, empty_chain)) %}
+    {%- do next_fields.append(('c' ~ level, funnel_fold_expression('next_attempt', 'acc', level))) %}
+{%- endfor %}
+{%- do initial_fields.append(('best', empty_chain)) %}
+{%- do next_fields.append(('best',
+    "(case when acc.order_mode = 'any_order' then " ~ funnel_fold_expression('any_order_best', 'acc') ~ ' else acc.best end)'
+)) %}
+{%- do initial_fields.append(('max_blocked_level', 'cast(0 as ' ~ dbt.type_bigint() ~ ')')) %}
+{%- do next_fields.append(('max_blocked_level',
+    '(case when acc.last_exclusion_seq = 0 then acc.max_blocked_level'
+    ~ " when acc.order_mode = 'any_order' then greatest(acc.max_blocked_level, "
+    ~ funnel_fold_expression('any_order_level', 'acc', respect_exclusions=false) ~ ')'
+    ~ ' else greatest(acc.max_blocked_level, ' ~ funnel_fold_expression('blocked_level', 'acc') ~ ') end)'
+)) %}
+
+{%- set element_fields = [
+    ('at_us', to_epoch_microseconds('event_at')),
+    ('event_id', 'event_id'),
+    ('seq', 'person_event_number'),
+    ('session_id', 'session_id'),
+    ('is_exclusion', 'is_exclusion'),
+] %}
+{%- for step in range(1, max_steps + 1) %}
+    {%- do element_fields.append(('m' ~ step, 'is_step_' ~ step)) %}
+{%- endfor %}
+
+with
+
+funnel_events_matched as (
+    select * from {{ ref('int_funnel_events_matched') }}
+),
+
+funnel_steps as (
+    select * from {{ ref('int_funnel_steps_parsed') }}
+),
+
+funnel_settings as (
+    select
+        funnel_key,
+        order_mode,
+        conversion_window_seconds,
+        is_within_session,
+        exclusion_event_names
+    from funnel_steps
+    where step_number = 1
+),
+
+person_event_lists as (
+    select
+        funnel_key,
+        person_id,
+        {{ ordered_struct_list(element_fields) }} as matched_events
+    from funnel_events_matched
+    group by funnel_key, person_id
+    having {{ dbt.bool_or('is_step_1') }}
+),
+
+folded as (
+    select
+        person_event_lists.funnel_key,
+        person_event_lists.person_id,
+        {{ fold_list('person_event_lists.matched_events', struct_of(initial_fields), struct_of(next_fields)) }}  -- noqa: PRS
+            as fold_state
+    from person_event_lists
+    inner join funnel_settings on person_event_lists.funnel_key = funnel_settings.funnel_key
+),
+
+outcomes as (
+    select
+        funnel_key,
+        person_id,
+        {{ funnel_fold_expression('final_best', 'fold_state') }} as best,
+        fold_state.order_mode,
+        fold_state.last_exclusion_seq,
+        fold_state.max_blocked_level,
+        {{ funnel_fold_expression('any_order_level', 'fold_state', respect_exclusions=false) }}
+            as any_order_level_ignoring_exclusions
+    from folded
+),
+
+final as (
+    select
+        funnel_key,
+        person_id,
+        best.level as max_step_reached,
+        {% for step in range(1, max_steps + 1) -%}
+            case
+                when best.level >= {{ step }}
+                    then {{ timestamp_from_epoch_microseconds(list_element('best.times', step)) }}
+            end as step_{{ step }}_at,
+        {% endfor -%}
+        best.session_id as first_step_session_id,
+        case
+            when order_mode = 'any_order' and last_exclusion_seq > 0
+                then greatest(max_blocked_level, any_order_level_ignoring_exclusions)
+            else max_blocked_level
+        end > best.level as is_excluded
+    from outcomes
+)
+
+select * from final
