@@ -2,6 +2,9 @@
 
 Touched persons shop more for seven days (SESSION_BOOST on their session rate, STORE_BOOST on store
 visits); a random holdout of each audience is never sent anything, so the true effect can be measured.
+Like a real marketing tool, the export lists the holdout too: one touch record per held-out person with
+`holdout: true`, its sent_at the moment the message would have gone out (the campaign's send hour, the
+assignment time), never opened or clicked.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def find_eligible_persons(world: World, campaign: Campaign, crm_state: CrmState)
 
 def send_campaign(world: World, campaign: Campaign,
                   crm_state: CrmState) -> tuple[Columns, np.ndarray, np.ndarray, np.ndarray]:
-    """Touch rows for today's campaign, plus (touched persons, their sent times, holdout persons).
+    """Touch rows for today's campaign (sent ones only), plus (touched persons, their sent times, holdout persons).
 
     Side effect: touched persons get the campaign's boost and coupon for EFFECT_DAYS.
     """
@@ -124,10 +127,30 @@ def send_campaign(world: World, campaign: Campaign,
         sent_ms=sent_ms,
         opened_ms=np.where(opened, opened_ms, -1),
         clicked_ms=np.where(clicked, clicked_ms, -1),
+        holdout=np.zeros(count, dtype=bool),
     )
     world.campaign_boost_until_ms[touched] = sent_ms + EFFECT_DAYS * 86_400_000
     world.campaign_coupon[touched] = campaign.index if campaign.coupon_code else -1
     return touches, touched, sent_ms, holdout
+
+
+def assign_holdout_touches(world: World, campaign: Campaign, holdout: np.ndarray) -> Columns:
+    """One control-group record per held-out person: assigned at the campaign's send hour, nothing sent.
+
+    Called after send_campaign, so the sent touches keep their serials and no random draw changes.
+    """
+    count = len(holdout)
+    assigned_ms = world.window.day_start_ms(campaign.send_day) + campaign.send_hour * 3_600_000
+    return Columns(
+        touch_serial=world.next_serials("touch_serial", count),
+        person=holdout.astype(np.int64),
+        campaign=np.full(count, campaign.index, dtype=np.int64),
+        channel=np.full(count, campaign.channel, dtype=np.int64),
+        sent_ms=np.full(count, assigned_ms, dtype=np.int64),
+        opened_ms=np.full(count, -1, dtype=np.int64),
+        clicked_ms=np.full(count, -1, dtype=np.int64),
+        holdout=np.ones(count, dtype=bool),
+    )
 
 
 def format_coupon_codes(codes: np.ndarray, campaigns: list[Campaign]) -> pa.Array:
@@ -139,7 +162,8 @@ def format_coupon_codes(codes: np.ndarray, campaigns: list[Campaign]) -> pa.Arra
 
 
 def build_touch_table(world: World, campaign: Campaign, touches: Columns, crm_state: CrmState) -> pa.Table:
-    """touches.parquet rows; sets which identifiers each touch carries (has_user, has_crm, has_phone)."""
+    """touches.parquet rows (sent and holdout); sets which identifiers each touch carries (has_user, has_crm,
+    has_phone). A holdout record names its person like a sent touch would, but carries no coupon."""
     population = world.population
     person = touches["person"]
     count = len(person)
@@ -170,5 +194,6 @@ def build_touch_table(world: World, campaign: Campaign, touches: Columns, crm_st
         "opened_at": utc(touches["opened_ms"]),
         "clicked_at": utc(touches["clicked_ms"]),
         "coupon_code": masked_text(pa.array([campaign.coupon_code] * count, pa.string()),
-                                   np.full(count, bool(campaign.coupon_code))),
+                                   ~touches["holdout"] & bool(campaign.coupon_code)),
+        "holdout": pa.array(touches["holdout"], pa.bool_()),
     })

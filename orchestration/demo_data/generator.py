@@ -29,7 +29,13 @@ from orchestration.demo_data.behavior import (
     time_sessions,
     update_devices,
 )
-from orchestration.demo_data.campaigns import Campaign, build_touch_table, plan_campaigns, send_campaign
+from orchestration.demo_data.campaigns import (
+    Campaign,
+    assign_holdout_touches,
+    build_touch_table,
+    plan_campaigns,
+    send_campaign,
+)
 from orchestration.demo_data.columns import Columns
 from orchestration.demo_data.commerce import (
     PAID,
@@ -216,11 +222,13 @@ def _send_campaign(world: World, campaign: Campaign, crm: CrmState, ledger: Trut
                    date: str) -> Columns:
     touches, touched, sent_ms, holdout = send_campaign(world, campaign, crm)
     ledger.register_campaign(campaign, touched, sent_ms, holdout)
-    if len(touches):
+    # The export lists the control group too (holdout: true), after the sent touches.
+    records = Columns.concat([touches, assign_holdout_touches(world, campaign, holdout)])
+    if len(records):
         writer.write_parquet("campaign_touches", date, "touches.parquet",
-                             build_touch_table(world, campaign, touches, crm))
-        ledger.observe_touches(touches)
-        ledger.count_rows("campaign_touches", np.zeros(len(touches), dtype=np.int8))
+                             build_touch_table(world, campaign, records, crm))
+        ledger.observe_touches(records)
+        ledger.count_rows("campaign_touches", np.zeros(len(records), dtype=np.int8))
     return touches
 
 

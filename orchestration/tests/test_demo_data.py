@@ -561,7 +561,25 @@ def test_experiment_and_campaign_truth(demo):
     variations = experiment["variations"]
     assert variations["control"]["persons_exposed"] > 0 and variations["treatment"]["persons_exposed"] > 0
     campaigns = json.loads((demo["truth"] / "campaigns.json").read_text())["campaigns"]
-    touched = collections.Counter(row["campaign_id"] for row in demo["touches"])
+    touched = collections.Counter(row["campaign_id"] for row in demo["touches"] if not row["holdout"])
+    held_out = collections.Counter(row["campaign_id"] for row in demo["touches"] if row["holdout"])
     assert campaigns and {c["campaign_id"]: c["touched"] for c in campaigns} == dict(touched) | {
         c["campaign_id"]: 0 for c in campaigns if c["campaign_id"] not in touched}
+    assert {c["campaign_id"]: c["holdout"] for c in campaigns} == dict(held_out) | {
+        c["campaign_id"]: 0 for c in campaigns if c["campaign_id"] not in held_out}
     assert all(c["holdout"] > 0 for c in campaigns if c["touched"] >= 20)
+
+
+def test_holdout_records_are_assigned_at_the_send_hour_and_never_opened(demo):
+    campaigns = {c["campaign_id"]: c for c in json.loads((demo["truth"] / "campaigns.json").read_text())["campaigns"]}
+    holdout = [row for row in demo["touches"] if row["holdout"]]
+    assert holdout and all(row["opened_at"] is None and row["clicked_at"] is None and row["coupon_code"] is None
+                           for row in holdout)
+    send_hours = {row["campaign_id"]: min(r["sent_at"] for r in demo["touches"] if r["campaign_id"] == row["campaign_id"]
+                                          and not r["holdout"]) for row in holdout}
+    for row in holdout:
+        # Sent touches go out within the hour after the send hour; the holdout is assigned at its start.
+        assert row["sent_at"] <= send_hours[row["campaign_id"]] < row["sent_at"] + dt.timedelta(hours=1)
+        assert row["sent_at"].minute == row["sent_at"].second == 0
+    assert len({row["touch_id"] for row in demo["touches"]}) == len(demo["touches"])
+    assert sum(c["touched"] + c["holdout"] for c in campaigns.values()) == len(demo["touches"])

@@ -4,7 +4,7 @@
 {%- set touch_fields = {
     'touch_id': 'text', 'campaign_id': 'text', 'campaign_name': 'text', 'channel': 'text', 'user_id': 'text',
     'crm_id': 'text', 'phone': 'text', 'sent_at': 'text', 'opened_at': 'text', 'clicked_at': 'text',
-    'coupon_code': 'text'
+    'coupon_code': 'text', 'holdout': 'text'
 } -%}
 {#- A touch is exported again as it is opened and clicked: the latest file version wins. -#}
 {%- set latest_first = latest_file_version_first() -%}
@@ -42,7 +42,13 @@ typed as (
         {{ parse_timestamp_utc('record.opened_at') }} as opened_at,
         nullif(trim(record.clicked_at), '') as raw_clicked_at,
         {{ parse_timestamp_utc('record.clicked_at') }} as clicked_at,
-        {{ clean_text('record.coupon_code') }} as coupon_code
+        {{ clean_text('record.coupon_code') }} as coupon_code,
+        nullif(trim(record.holdout), '') as raw_holdout,
+        -- An absent flag is a sent touch; a present one that is not a boolean stays null (type_mismatch).
+        case
+            when nullif(trim(record.holdout), '') is null then false
+            else {{ parse_boolean('record.holdout') }}
+        end as is_holdout
     from parsed
 ),
 
@@ -56,8 +62,9 @@ checked as (
               or (raw_clicked_at is not null and clicked_at is null)", 'bad_timestamp'),
             ("user_id is null and crm_id is null and normalized_phone is null", 'invalid_identifier'),
             ("sent_at > " ~ dbt.dateadd('minute', var('max_clock_skew_minutes'), '_loaded_at'), 'future_timestamp'),
-            ("channel not in ('sms', 'push', 'email', 'wechat') or opened_at < sent_at or clicked_at < sent_at",
-                'invalid_value'),
+            ("is_holdout is null", 'type_mismatch'),
+            ("channel not in ('sms', 'push', 'email', 'wechat') or opened_at < sent_at or clicked_at < sent_at
+              or (is_holdout and (opened_at is not null or clicked_at is not null))", 'invalid_value'),
         ]) }} as failing_check
     from typed
 ),
@@ -89,6 +96,7 @@ final as (
         opened_at,
         clicked_at,
         coupon_code,
+        is_holdout,
         case
             when failing_check is not null then failing_check
             when is_superseded then 'duplicate'
@@ -121,6 +129,8 @@ final as (
                     || case when has_invalid_phone then ' (phone is malformed)' else '' end
             when failing_check = 'future_timestamp'
                 then 'sent_at later than the load time by more than {{ var("max_clock_skew_minutes") }} minutes'
+            when failing_check = 'type_mismatch'
+                then 'holdout ''' || raw_holdout || ''' is not a boolean'
             when failing_check = 'invalid_value'
                 then concat_ws(
                         '; ',
@@ -129,7 +139,11 @@ final as (
                                 then 'channel ''' || channel || ''' is not sms, push, email or wechat'
                         end,
                         case when opened_at < sent_at then 'opened_at is before sent_at' end,
-                        case when clicked_at < sent_at then 'clicked_at is before sent_at' end
+                        case when clicked_at < sent_at then 'clicked_at is before sent_at' end,
+                        case
+                            when is_holdout and (opened_at is not null or clicked_at is not null)
+                                then 'a holdout record (never sent) cannot be opened or clicked'
+                        end
                     )
             when is_superseded and payload = latest_payload
                 then 'exact re-export of touch ' || touch_id || ' (kept ' || latest_raw_row_id || ')'

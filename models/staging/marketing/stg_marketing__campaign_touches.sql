@@ -27,6 +27,7 @@ final as (
         opened_at is not null or clicked_at is not null as is_opened,
         clicked_at is not null as is_clicked,
         coupon_code,
+        is_holdout,
         _raw_row_id,
         _load_id,
         _loaded_at
