@@ -48,6 +48,8 @@ class RefreshSummary:
     warehouse_error: str = ""
     # Identity resolution: persons and the largest one; accuracy when the raw data has a ground truth.
     identity_lines: list[str] = field(default_factory=list)
+    # Behavior headline figures as of the analysis date.
+    behavior_lines: list[str] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -217,6 +219,8 @@ def format_summary(summary: RefreshSummary) -> str:
         lines.append(f"  could not read the warehouse: {summary.warehouse_error}")
     if summary.identity_lines:
         lines += ["", "Identity resolution"] + [f"  {line}" for line in summary.identity_lines]
+    if summary.behavior_lines:
+        lines += ["", "Behavior (as of the analysis date)"] + [f"  {line}" for line in summary.behavior_lines]
     lines += [""] + _check_lines(summary)
     if summary.failed_steps:
         lines += ["", "Failed steps"]
@@ -256,4 +260,53 @@ def describe_identity(warehouse_path: Path, truth_dir: Path, salt: str) -> list[
             f"  ({accuracy.recall:.4%} of all {accuracy.true_pairs:,} true pairs: the rest never appear in a raw "
             f"record with another identifier of their person; {accuracy.evaluated_identifiers:,} identifiers)"
         )
+    return lines
+
+
+def describe_behavior(warehouse_path: Path) -> list[str]:
+    """Headline behavior figures: sessions, active persons and stickiness on the analysis date, lifecycle
+    stages, the first funnel's conversion and each experiment's lift. Empty when the marts are missing."""
+    lines = []
+    try:
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            sessions, persons, bounce, engaged = connection.execute(
+                "select count(*), count(distinct person_id), avg(case when is_bounce then 1.0 else 0 end), "
+                "avg(case when is_engaged then 1.0 else 0 end) from marts.fct_sessions"
+            ).fetchall()[0]
+            lines.append(f"{sessions:,} sessions of {persons:,} persons; bounce rate {bounce or 0:.1%}, "
+                         f"engaged {engaged or 0:.1%}")
+            active = connection.execute(
+                "select activity_date, count_active_persons, count_active_persons_last_7_days, "
+                "count_active_persons_last_30_days, stickiness from marts.rpt_active_persons "
+                "where platform = 'all' and channel = 'all' order by activity_date desc limit 1"
+            ).fetchall()
+            if active:
+                day, dau, wau, mau, stickiness = active[0]
+                lines.append(f"{day}: DAU {dau:,}, WAU {wau:,}, MAU {mau:,}, DAU/MAU {stickiness or 0:.3f}")
+            stages = connection.execute(
+                "select lifecycle_stage, count(*), count_if(has_churn_warning) from marts.dim_person_lifecycle_stages "
+                "group by all order by 2 desc"
+            ).fetchall()
+            if stages:
+                lines.append("lifecycle stages: " + ", ".join(f"{stage} {count:,}" for stage, count, _ in stages)
+                             + f"; churn warning on {sum(flagged for *_, flagged in stages):,}")
+            funnel = connection.execute(
+                "select funnel_key, step_name, persons, conversion_rate_from_first_step from marts.rpt_funnel_steps "
+                "where breakdown_dimension = 'all' and funnel_key = "
+                "(select min(funnel_key) from marts.rpt_funnel_steps) order by step_number"
+            ).fetchall()
+            if funnel:
+                lines.append(f"funnel {funnel[0][0]}: " + " > ".join(
+                    f"{step} {persons:,}" for _, step, persons, _ in funnel
+                ) + f" ({funnel[-1][3] or 0:.1%} convert)")
+            for experiment, variation, exposed, rate, lift, lower, upper, p_value in connection.execute(
+                "select experiment_id, variation_id, persons_exposed, conversion_rate, relative_lift, "
+                "relative_lift_ci_lower, relative_lift_ci_upper, p_value from marts.rpt_experiment_results "
+                "where not is_control order by 1, 2"
+            ).fetchall():
+                lines.append(f"experiment {experiment} / {variation}: {exposed:,} exposed, converts {rate or 0:.1%}, "
+                             f"relative lift {lift or 0:+.1%} (95% CI {lower or 0:+.1%} .. {upper or 0:+.1%}, "
+                             f"p = {p_value if p_value is not None else float('nan'):.4f})")
+    except duckdb.Error:
+        return lines  # behavior marts not built (a failed run): print what was read
     return lines

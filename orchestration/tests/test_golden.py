@@ -193,7 +193,7 @@ def test_a_malformed_as_of_date_is_refused_before_anything_runs(tmp_path):
 def test_identity_groups_the_golden_identifiers_into_the_hand_worked_persons(golden_warehouse):
     # Links worked out by hand from the golden raw rows (clean rows only):
     #   identify g-e04: u-100 with a-100, phone, email, crm C-1, member M-100; g-e05, g-e16 (alias), g-e22: a-100 + u-100;
-    #   order o-1: u-100 + M-100; CRM C-1: M-100, phone, email; ticket T-1 and touch K-1: u-100 + C-1;
+    #   order o-1: u-100 + M-100; CRM C-1: M-100, phone, email; ticket T-1, touch K-1 and holdout record K-6: u-100 + C-1;
     #   iOS events g-e17, g-e21: device d-1 + a-102; CRM C-2: M-200 (its phone and email are malformed);
     #   u-101 appears with no other usable identifier (its identify traits are malformed).
     phone, email = hash_label("+8613800138000"), hash_label("wang.fang@example.cn")
