@@ -160,3 +160,40 @@ def _linkable_pairs(connection: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     pairs = sum(size * (size - 1) // 2 for size in group_sizes.values())
     true_positive = sum(size * (size - 1) // 2 for size in cell_sizes.values())
     return pairs, true_positive
+
+
+def create_true_person_map(connection: duckdb.DuckDBPyConnection, truth_dir: Path, salt: str) -> None:
+    """Temporary table `true_person_map` (person_id, true_person_id, is_test_account, is_bot): each warehouse
+    person mapped to the true person most of its non-shared identifiers belong to (ties: the smaller
+    true_person_id). For tests that compare marts with the generator's per-person truth."""
+    connection.execute(
+        """
+        create or replace temp table true_person_map as
+        with truth as (
+            select
+                identifier_type,
+                case
+                    when identifier_type in ('phone', 'email') then sha256(? || '|' || identifier_value)
+                    else identifier_value
+                end as identifier_value,
+                true_person_id
+            from read_parquet(?)
+            where not is_shared
+        ),
+        votes as (
+            select bridge.person_id, truth.true_person_id, count(*) as identifiers
+            from marts.bdg_person_identifiers as bridge
+            inner join truth using (identifier_type, identifier_value)
+            group by all
+        ),
+        best as (
+            select person_id, true_person_id
+            from votes
+            qualify row_number() over (partition by person_id order by identifiers desc, true_person_id) = 1
+        )
+        select best.person_id, best.true_person_id, persons.is_test_account, persons.is_bot
+        from best
+        inner join read_parquet(?) as persons using (true_person_id)
+        """,
+        [salt, str(truth_dir / "identifiers.parquet"), str(truth_dir / "persons.parquet")],
+    )

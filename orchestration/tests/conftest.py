@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.demo_data import generate
+from orchestration.identity_accuracy import create_true_person_map
 from orchestration.tests.refresh_helpers import run_refresh
 
 DEMO_SALT = "demo-truth-test-salt"
@@ -25,7 +26,10 @@ class DemoWarehouse:
     output: str
 
     def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        """Run sql on the warehouse (read-only). It may join the temporary table true_person_map (warehouse
+        person_id -> the generator's true_person_id, is_test_account, is_bot: see create_true_person_map)."""
         with duckdb.connect(str(self.path), read_only=True) as connection:
+            create_true_person_map(connection, self.truth_dir, self.salt)
             return connection.execute(sql, parameters or []).fetchall()
 
 

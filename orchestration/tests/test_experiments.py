@@ -103,38 +103,19 @@ def test_statistics_follow_their_formulas(results):
 def test_participants_have_their_true_variation(demo_warehouse):
     """Each exposed warehouse person, mapped to the true person most of its identifiers belong to, was exposed
     to the variation the generator assigned to that true person."""
-    identifiers = demo_warehouse.truth_dir / "identifiers.parquet"
     persons = demo_warehouse.truth_dir / "persons.parquet"
     rows = demo_warehouse.query(
         """
-        with truth as (
-            select
-                identifier_type,
-                case when identifier_type in ('phone', 'email') then sha256(? || '|' || identifier_value)
-                     else identifier_value end as identifier_value,
-                true_person_id
-            from read_parquet(?)
-            where not is_shared
-        ),
-        votes as (
-            select bridge.person_id, truth.true_person_id, count(*) as identifiers
-            from marts.bdg_person_identifiers as bridge
-            inner join truth using (identifier_type, identifier_value)
-            group by all
-        ),
-        true_persons as (
-            select person_id, max_by(true_person_id, identifiers) as true_person_id from votes group by person_id
-        )
         select
             count(*) as participants,
-            count(true_persons.true_person_id) as mapped,
+            count(true_person_map.true_person_id) as mapped,
             count_if(participants.variation_id = persons.experiment_variation) as matching
         from intermediate.int_experiment_participants_converted as participants
-        left join true_persons using (person_id)
+        left join true_person_map using (person_id)
         left join read_parquet(?) as persons using (true_person_id)
         where participants.experiment_id = ?
         """,
-        [demo_warehouse.salt, str(identifiers), str(persons), EXPERIMENT_ID],
+        [str(persons), EXPERIMENT_ID],
     )
     participants, mapped, matching = rows[0]
     assert participants > 1000

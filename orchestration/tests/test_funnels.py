@@ -26,48 +26,22 @@ import json
 import math
 from pathlib import Path
 
-import duckdb
-
 STEPS = ("product_viewed", "product_added", "checkout_started", "payment_info_entered", "order_completed")
 SIGNED_IN_FROM = 3  # Checkout Started and later need a signed-in account
 
 
-def true_person_levels(warehouse_path: Path, truth_dir: Path, salt: str, funnel_key: str) -> dict[str, int]:
-    """Best level per evaluated true person of the warehouse funnel `funnel_key`."""
-    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
-        rows = connection.execute(
-            """
-            with truth as (
-                select
-                    identifiers.identifier_type,
-                    case
-                        when identifiers.identifier_type in ('phone', 'email')
-                            then sha256(? || '|' || identifiers.identifier_value)
-                        else identifiers.identifier_value
-                    end as identifier_value,
-                    identifiers.true_person_id
-                from read_parquet(?) as identifiers
-                where not identifiers.is_shared
-            ),
-            votes as (
-                select resolved.person_id, truth.true_person_id, count(*) as identifiers
-                from truth
-                inner join marts.bdg_person_identifiers as resolved using (identifier_type, identifier_value)
-                group by all
-            ),
-            person_map as (
-                select person_id, arg_max(true_person_id, identifiers) as true_person_id
-                from votes group by person_id
-            )
-            select person_map.true_person_id, max(progress.max_step_reached)
-            from marts.fct_person_funnel_progress as progress
-            inner join person_map using (person_id)
-            inner join read_parquet(?) as persons using (true_person_id)
-            where progress.funnel_key = ? and not persons.is_test_account and not persons.is_bot
-            group by all
-            """,
-            [salt, str(truth_dir / "identifiers.parquet"), str(truth_dir / "persons.parquet"), funnel_key],
-        ).fetchall()
+def true_person_levels(demo_warehouse, funnel_key: str) -> dict[str, int]:
+    """Best level per evaluated true person (test accounts and bots left out) of the warehouse funnel."""
+    rows = demo_warehouse.query(
+        """
+        select true_person_map.true_person_id, max(progress.max_step_reached)
+        from marts.fct_person_funnel_progress as progress
+        inner join true_person_map using (person_id)
+        where progress.funnel_key = ? and not true_person_map.is_test_account and not true_person_map.is_bot
+        group by all
+        """,
+        [funnel_key],
+    )
     return {true_person: int(level) for true_person, level in rows}
 
 
@@ -101,8 +75,7 @@ def compare_conversions(measured: list[float], truth: list[int], first_step: int
 
 
 def test_session_funnel_persons_match_truth_in_true_person_space(demo_warehouse):
-    levels = true_person_levels(demo_warehouse.path, demo_warehouse.truth_dir, demo_warehouse.salt,
-                                "purchase_in_session")
+    levels = true_person_levels(demo_warehouse, "purchase_in_session")
     measured = [sum(1 for level in levels.values() if level >= step) for step in range(1, len(STEPS) + 1)]
     truth = truth_persons(demo_warehouse.truth_dir)
     assert compare_person_counts(measured, truth) == [], (measured, truth)

@@ -221,40 +221,23 @@ def test_flagged_persons_are_mostly_the_generators_decliners(demo_warehouse):
     """Against the truth: of the eligible persons of the back-test, those flagged are far more often persons the
     generator made churn (persona churner, churn date within the outcome horizon) than those not flagged."""
     persons_file = demo_warehouse.truth_dir / "persons.parquet"
-    identifiers_file = demo_warehouse.truth_dir / "identifiers.parquet"
-    with duckdb.connect(str(demo_warehouse.path), read_only=True) as connection:
-        shares = connection.execute(
-            """
-            with truth_identifiers as (
-                select
-                    identifier_type,
-                    case when identifier_type in ('phone', 'email') then sha256(? || '|' || identifier_value)
-                        else identifier_value end as identifier_value,
-                    true_person_id
-                from read_parquet(?)
-                where not is_shared
-            ),
-            true_persons as (
-                select bridge.person_id, mode(truth_identifiers.true_person_id) as true_person_id
-                from marts.bdg_person_identifiers as bridge
-                inner join truth_identifiers using (identifier_type, identifier_value)
-                group by bridge.person_id
-            ),
-            scored as (
-                select
-                    scored.has_churn_warning,
-                    coalesce(truth.is_churner and truth.churn_date <= scored.reference_date + interval 30 day, false)
-                        as is_true_churner
-                from intermediate.int_persons_churn_scored as scored
-                left join true_persons using (person_id)
-                left join read_parquet(?) as truth using (true_person_id)
-                where scored.is_eligible and scored.has_full_baseline and scored.has_full_outcome_horizon
-            )
-            select has_churn_warning, count(*), avg(case when is_true_churner then 1.0 else 0.0 end)
-            from scored group by has_churn_warning order by has_churn_warning
-            """,
-            [demo_warehouse.salt, str(identifiers_file), str(persons_file)],
-        ).fetchall()
+    shares = demo_warehouse.query(
+        """
+        with scored as (
+            select
+                scored.has_churn_warning,
+                coalesce(truth.is_churner and truth.churn_date <= scored.reference_date + interval 30 day, false)
+                    as is_true_churner
+            from intermediate.int_persons_churn_scored as scored
+            left join true_person_map using (person_id)
+            left join read_parquet(?) as truth using (true_person_id)
+            where scored.is_eligible and scored.has_full_baseline and scored.has_full_outcome_horizon
+        )
+        select has_churn_warning, count(*), avg(case when is_true_churner then 1.0 else 0.0 end)
+        from scored group by has_churn_warning order by has_churn_warning
+        """,
+        [str(persons_file)],
+    )
     share = {flag: (count, rate) for flag, count, rate in shares}
     print(f"\ntrue churners (generator) among flagged: {share[True][1]:.1%} of {share[True][0]}; "
           f"among not flagged: {share[False][1]:.1%} of {share[False][0]}")

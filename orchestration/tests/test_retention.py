@@ -218,49 +218,27 @@ def test_cohort_day_against_the_true_first_activity(demo_warehouse):
     new in the data's window it is that very day (later when their first events carried no identifier that
     links them - anonymous browsing before an unlinked login, say)."""
     truth = demo_warehouse.truth_dir
-    with duckdb.connect(str(demo_warehouse.path), read_only=True) as connection:
-        rows = connection.execute(
-            """
-            with truth_identifiers as (
-                select
-                    identifiers.identifier_type,
-                    case
-                        when identifiers.identifier_type in ('phone', 'email')
-                            then sha256(? || '|' || identifiers.identifier_value)
-                        else identifiers.identifier_value
-                    end as identifier_value,
-                    identifiers.true_person_id
-                from read_parquet(?) as identifiers
-                inner join read_parquet(?) as persons using (true_person_id)
-                where not identifiers.is_shared and not persons.is_test_account and not persons.is_bot
-            ),
-            votes as (
-                select bridge.person_id, truth_identifiers.true_person_id, count(*) as identifiers
-                from truth_identifiers
-                inner join marts.bdg_person_identifiers as bridge using (identifier_type, identifier_value)
-                group by all
-            ),
-            true_persons as (
-                select person_id, max_by(true_person_id, identifiers) as true_person_id from votes group by person_id
-            ),
-            window_start as (select min(activity_date) as first_day from marts.fct_person_daily_activity)
-            select
-                count(*),
-                count(*) filter (where cohorts.cohort_date < persons.first_seen_date),
-                count(*) filter (where persons.first_seen_date >= window_start.first_day),
-                count(*) filter (
-                    where persons.first_seen_date >= window_start.first_day
-                    and cohorts.cohort_date = persons.first_seen_date
-                )
-            from intermediate.int_retention_periods_numbered as cohorts
-            inner join true_persons using (person_id)
-            inner join read_parquet(?) as persons using (true_person_id)
-            cross join window_start
-            where cohorts.grain = 'day' and cohorts.period_number = 0
-            """,
-            [demo_warehouse.salt, str(truth / "identifiers.parquet"), str(truth / "persons.parquet"),
-             str(truth / "persons.parquet")],
-        ).fetchall()
+    rows = demo_warehouse.query(
+        """
+        with window_start as (select min(activity_date) as first_day from marts.fct_person_daily_activity)
+        select
+            count(*),
+            count(*) filter (where cohorts.cohort_date < persons.first_seen_date),
+            count(*) filter (where persons.first_seen_date >= window_start.first_day),
+            count(*) filter (
+                where persons.first_seen_date >= window_start.first_day
+                and cohorts.cohort_date = persons.first_seen_date
+            )
+        from intermediate.int_retention_periods_numbered as cohorts
+        inner join true_person_map using (person_id)
+        inner join read_parquet(?) as persons using (true_person_id)
+        cross join window_start
+        where
+            cohorts.grain = 'day' and cohorts.period_number = 0
+            and not true_person_map.is_test_account and not true_person_map.is_bot
+        """,
+        [str(truth / "persons.parquet")],
+    )
     persons, before_truth, new_persons, same_day = rows[0]
     assert persons > 1000 and new_persons > 500
     assert before_truth == 0
