@@ -265,7 +265,7 @@ def describe_identity(warehouse_path: Path, truth_dir: Path, salt: str) -> list[
 
 def describe_behavior(warehouse_path: Path) -> list[str]:
     """Headline behavior figures: sessions, active persons and stickiness on the analysis date, lifecycle
-    stages, the first funnel's conversion and each experiment's lift. Empty when the marts are missing."""
+    stages, the purchase funnel's conversion (else the first funnel's) and each experiment's lift. Empty when the marts are missing."""
     lines = []
     try:
         with duckdb.connect(str(warehouse_path), read_only=True) as connection:
@@ -292,8 +292,8 @@ def describe_behavior(warehouse_path: Path) -> list[str]:
                              + f"; churn warning on {sum(flagged for *_, flagged in stages):,}")
             funnel = connection.execute(
                 "select funnel_key, step_name, persons, conversion_rate_from_first_step from marts.rpt_funnel_steps "
-                "where breakdown_dimension = 'all' and funnel_key = "
-                "(select min(funnel_key) from marts.rpt_funnel_steps) order by step_number"
+                "where breakdown_dimension = 'all' and funnel_key = (select funnel_key from marts.rpt_funnel_steps "
+                "order by funnel_key <> 'purchase', funnel_key limit 1) order by step_number"
             ).fetchall()
             if funnel:
                 lines.append(f"funnel {funnel[0][0]}: " + " > ".join(
