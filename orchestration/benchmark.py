@@ -41,20 +41,24 @@ SALT = "benchmark-salt"
 CHECKS_STEP = "checks"
 PUBLISH_STEP = "publish"
 
-# Model steps in build order: (step, folder prefixes or model names). First match wins; anything else
-# lands in "other models" (built last, so dependencies on every earlier step are satisfied).
+# Model steps in build order: (step, folder prefixes or model names). The most specific rule wins (a model
+# name, else the longest folder); anything else lands in "other models" (built last, so dependencies on
+# every earlier step are satisfied).
 MODEL_STEPS = (
     ("staging", ("seeds/", "models/staging/", "models/marts/quality/")),
     ("identity", ("models/intermediate/identity/", "models/marts/identity/", "snapshots/")),
     ("sessions", ("int_events_sessionized", "fct_sessions")),
     ("daily activity", ("fct_person_daily_activity",)),
     ("behavior reports", ("models/intermediate/behavior/", "models/marts/behavior/")),
-    ("value", ("models/intermediate/value/", "models/marts/value/")),
+    ("value", ("models/intermediate/value/", "models/marts/value/", "models/staging/clv/")),
     ("tags", ("models/intermediate/tags/", "models/marts/tags/")),
     ("segments", ("models/intermediate/segments/", "models/marts/segments/")),
     ("other models", ("",)),
 )
 STEP_ORDER = ("ingest", *(name for name, _ in MODEL_STEPS), CHECKS_STEP, PUBLISH_STEP)
+# Python steps inside a model step: the step's models that read the dbt source the Python step writes are
+# built after it, the others before (orchestration/customer_value.py: the customer-value models).
+PYTHON_STEPS = {"value": ("source:clv+", ["-m", "orchestration.customer_value"])}
 LAYER_SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
 
@@ -157,16 +161,32 @@ def assign_model_steps(environment: dict[str, str], work_dir: Path) -> dict[str,
         if not line.startswith("{"):
             continue
         node = json.loads(line)
-        for step, rules in MODEL_STEPS:
-            if any(node["name"] == rule or (rule == "" or rule.endswith("/")) and node["original_file_path"]
-                   .startswith(rule) for rule in rules):
-                steps[step].append(node["name"])
-                break
+        specificity = [
+            (len(rule) if rule == "" or rule.endswith("/") else sys.maxsize, -position, step)
+            for position, (step, rules) in enumerate(MODEL_STEPS) for rule in rules
+            if node["name"] == rule or (rule == "" or rule.endswith("/"))
+            and node["original_file_path"].startswith(rule)
+        ]
+        steps[max(specificity)[2]].append(node["name"])
     return steps
 
 
-def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], log_dir: Path) -> RefreshFigures:
-    """Ingest + every model step + checks into `warehouse`, each step measured in its own process."""
+def list_models(selector: str, environment: dict[str, str], work_dir: Path) -> set[str]:
+    """Names of the models a dbt selector picks (`dbt ls`)."""
+    listing = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "ls", "--resource-type", "model", "--select", selector,
+         "--output", "name", "--quiet", "--target-path", str(work_dir / "target")],
+        cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True,
+    )
+    return {line.strip() for line in listing.stdout.splitlines() if line.strip()}
+
+
+def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], log_dir: Path,
+            after_python: dict[str, set[str]] | None = None) -> RefreshFigures:
+    """Ingest + every model step + checks into `warehouse`, each step measured in its own processes.
+
+    after_python: per step of PYTHON_STEPS, the models to build after its Python command (see
+    python_step_models); the step's time is the sum of its commands, its memory the largest."""
     environment = bench_environment(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     (warehouse.parent / "tmp").mkdir(exist_ok=True)
@@ -175,15 +195,21 @@ def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], l
     common = ["--target-path", str(log_dir / "target"), "--log-path", str(log_dir), "--quiet"]
     figures = RefreshFigures()
 
-    def measure(step: str, command: list[str], allow_failure: bool = False) -> None:
+    def measure(step: str, *commands: list[str], allow_failure: bool = False) -> None:
         print(f"  {step:<17}", end="", flush=True)
-        log_path = log_dir / f"{step.replace(' ', '_')}.log"
-        seconds, memory = run_measured(command, environment, log_path, allow_failure)
-        failures = [line.strip() for line in log_path.read_text(errors="replace").splitlines()
-                    if line.lstrip().startswith("Failure in")] if allow_failure else []
-        figures.steps[step] = StepFigure(step, seconds, memory, f"{len(failures)} failed, see {log_path}"
+        seconds, memory, failures = 0.0, 0.0, []
+        for number, command in enumerate(commands):
+            log_path = log_dir / f"{step.replace(' ', '_')}{f'_{number + 1}' if len(commands) > 1 else ''}.log"
+            command_seconds, command_memory = run_measured(command, environment, log_path, allow_failure)
+            seconds, memory = seconds + command_seconds, max(memory, command_memory)
+            failures += [line.strip() for line in log_path.read_text(errors="replace").splitlines()
+                         if line.lstrip().startswith("Failure in")] if allow_failure else []
+        figures.steps[step] = StepFigure(step, seconds, memory, f"{len(failures)} failed, see {log_dir}"
                                          if failures else "")
         print(f"{seconds:8.1f}s {memory:8.0f} MB", flush=True)
+
+    def build(names: list[str]) -> list[str]:
+        return [dbt, "build", "--select", *names, "--exclude-resource-type", "test", "unit_test", *common]
 
     measure("ingest", [sys.executable, "-m", "orchestration.benchmark", "ingest", str(raw_dir), str(warehouse)])
     for step, _ in MODEL_STEPS:
@@ -191,7 +217,13 @@ def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], l
         if not names:
             figures.steps[step] = StepFigure(step, note="no models yet")
             continue
-        measure(step, [dbt, "build", "--select", *names, "--exclude-resource-type", "test", "unit_test", *common])
+        if step not in PYTHON_STEPS:
+            measure(step, build(names))
+            continue
+        after = [name for name in names if name in (after_python or {}).get(step, set())]
+        before = [name for name in names if name not in after]
+        measure(step, *([build(before)] if before else []), [sys.executable, *PYTHON_STEPS[step][1]],
+                *([build(after)] if after else []))
     measure(CHECKS_STEP, [dbt, "test", "--exclude", "test_type:unit", *common], allow_failure=True)
     figures.steps[PUBLISH_STEP] = StepFigure(PUBLISH_STEP, note="no publication step yet")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -277,10 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     floor = scan_floor_seconds(raw_dir)
     print(f"scan floor: {floor:.1f}s to read {events:,} raw events and count them per day")
     model_steps = assign_model_steps(bench_environment(base / "full" / "profile.duckdb"), base)
+    after_python = {step: list_models(selector, bench_environment(base / "full" / "profile.duckdb"), base)
+                    for step, (selector, _) in PYTHON_STEPS.items()}
 
     print("full refresh:")
     shutil.rmtree(base / "full", ignore_errors=True)
-    full = refresh(raw_dir, base / "full" / "profile.duckdb", model_steps, base / "logs" / "full")
+    full = refresh(raw_dir, base / "full" / "profile.duckdb", model_steps, base / "logs" / "full", after_python)
 
     incremental = setup = None
     if not arguments.skip_incremental:
@@ -291,11 +325,11 @@ def main(argv: list[str] | None = None) -> int:
         link_raw_files(raw_dir, incremental_raw, skip_day=last_day)
         print(f"incremental set-up (every day before {last_day}):")
         setup = refresh(incremental_raw, base / "incremental" / "profile.duckdb", model_steps,
-                        base / "logs" / "incremental_setup")
+                        base / "logs" / "incremental_setup", after_python)
         link_raw_files(raw_dir, incremental_raw, skip_day=None)
         print(f"one-day incremental refresh (adds {last_day}):")
         incremental = refresh(incremental_raw, base / "incremental" / "profile.duckdb", model_steps,
-                              base / "logs" / "incremental")
+                              base / "logs" / "incremental", after_python)
 
     print()
     print(f"Benchmark {label}: {events:,} events, {persons:,} persons x {arguments.days} days; "

@@ -149,7 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the refresh could not start: {error}\nfull log: {LOG_PATH}", file=sys.stderr)
         return 1
     from orchestration.assets.dbt import remove_invocation_folders
-    from orchestration.summary import collect_summary, describe_behavior, describe_identity, format_summary
+    from orchestration.summary import (
+        collect_summary,
+        describe_behavior,
+        describe_identity,
+        describe_value,
+        format_summary,
+    )
 
     summary = collect_summary(result, settings.warehouse_path, time.monotonic() - started, LOG_PATH)
     if settings.warehouse_path.exists():
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             settings.warehouse_path, settings.raw_dir.parent / "truth", os.environ["PII_HASH_SALT"]
         )
         summary.behavior_lines = describe_behavior(settings.warehouse_path)
+        summary.value_lines = describe_value(settings.warehouse_path)
     print(format_summary(summary))
     if summary.exit_code == 0:
         remove_invocation_folders(result.run_id)

@@ -50,6 +50,8 @@ class RefreshSummary:
     identity_lines: list[str] = field(default_factory=list)
     # Behavior headline figures as of the analysis date.
     behavior_lines: list[str] = field(default_factory=list)
+    # Value headline figures as of the analysis date.
+    value_lines: list[str] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -221,6 +223,8 @@ def format_summary(summary: RefreshSummary) -> str:
         lines += ["", "Identity resolution"] + [f"  {line}" for line in summary.identity_lines]
     if summary.behavior_lines:
         lines += ["", "Behavior (as of the analysis date)"] + [f"  {line}" for line in summary.behavior_lines]
+    if summary.value_lines:
+        lines += ["", "Value (as of the analysis date)"] + [f"  {line}" for line in summary.value_lines]
     lines += [""] + _check_lines(summary)
     if summary.failed_steps:
         lines += ["", "Failed steps"]
@@ -309,4 +313,53 @@ def describe_behavior(warehouse_path: Path) -> list[str]:
                              f"p = {p_value if p_value is not None else float('nan'):.4f})")
     except duckdb.Error:
         return lines  # behavior marts not built (a failed run): print what was read
+    return lines
+
+
+def describe_value(warehouse_path: Path) -> list[str]:
+    """Headline value figures: buyers, revenue and orders, RFM segments, value tiers, the fitted customer-value
+    models and their back-test. Empty when the marts are missing."""
+    lines = []
+    try:
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            buyers, orders, revenue, refunded, cancelled, predicted = connection.execute(
+                "select count(*), coalesce(sum(count_orders), 0), coalesce(sum(revenue), 0), "
+                "coalesce(sum(count_refunded_orders), 0), coalesce(sum(count_cancelled_orders), 0), "
+                "sum(predicted_clv) from marts.fct_person_value"
+            ).fetchall()[0]
+            if not buyers:
+                return ["no buyers (no paid orders up to the analysis date)"]
+            lines.append(f"{buyers:,} buyers; revenue {revenue:,.2f} from {orders:,} value orders (AOV "
+                         f"{revenue / orders:,.2f}); their {refunded:,} refunded and {cancelled:,} cancelled orders "
+                         "not counted")
+            for column, label in (("rfm_segment", "RFM segments"), ("value_tier", "value tiers")):
+                counts = connection.execute(
+                    f"select {column}, count(*) from marts.fct_person_value group by all order by 2 desc, 1"
+                ).fetchall()
+                lines.append(f"{label}: " + ", ".join(f"{name} {count:,}" for name, count in counts))
+            for reference_date, model, status, customers, parameters in connection.execute(
+                "select reference_date, model, any_value(status), any_value(customers), "
+                "string_agg(parameter || '=' || coalesce(printf('%.4g', estimate), 'null'), ', ' order by "
+                "list_position(['r', 'alpha', 'a', 'b', 'p', 'q', 'gamma'], parameter)) "
+                "from marts.rpt_clv_model_fits where not is_backtest group by all order by model"
+            ).fetchall():
+                lines.append(f"{model} as of {reference_date}: {status} on {customers:,} buyers; {parameters}")
+            if predicted is not None:
+                horizon = connection.execute("select max(clv_horizon_days) from marts.fct_person_value").fetchone()[0]
+                lines.append(f"predicted value of the buyers over the next {horizon} days: {predicted:,.2f}")
+            backtest = {ranking: (cutoff, share, complete, top, days) for ranking, cutoff, share, complete, top, days
+                        in connection.execute(
+                            "select ranking, cutoff_date, top_revenue_share, is_holdout_complete, top_share, "
+                            "holdout_days from marts.rpt_clv_backtest").fetchall()}
+            if "predicted_clv" in backtest and "historical_revenue" in backtest:
+                cutoff, share, complete, top, days = backtest["predicted_clv"]
+                baseline = backtest["historical_revenue"][1]
+                lines.append(
+                    f"back-test from {cutoff}: the top {top:.0%} by predicted value produced "
+                    f"{share if share is not None else float('nan'):.1%} of the next {days} days' revenue, the top "
+                    f"{top:.0%} by past revenue {baseline if baseline is not None else float('nan'):.1%}"
+                    + ("" if complete else " (hold-out not complete yet)")
+                )
+    except duckdb.Error:
+        return lines  # value marts not built (a failed run): print what was read
     return lines

@@ -1,8 +1,9 @@
 """The dbt project as Dagster assets: every model, seed and snapshot an asset, every dbt test an asset check.
 
 Asset keys are the warehouse relations (`["staging", "stg_events__events"]` is staging.stg_events__events),
-so a dbt source `raw.events` is the raw-ingest asset `["raw", "events"]` and the lineage runs from the
-raw files to the marts. Groups follow the folder layout: models/staging/events -> `staging_events`.
+so a dbt source `raw.events` is the raw-ingest asset `["raw", "events"]` (`clv.model_fits`: the customer-value
+model step's asset) and the lineage runs from the raw files to the marts. Groups follow the folder layout:
+models/staging/events -> `staging_events`.
 """
 
 import os
@@ -81,8 +82,12 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            # The raw-ingest assets fill raw.<table>: the source is that asset.
-            return raw_asset_key(dbt_resource_props.get("identifier") or dbt_resource_props["name"])
+            # A source is the asset that fills it: raw.<table> the raw ingest, clv.<table> the customer-value
+            # model step (orchestration/assets/customer_value.py).
+            table = dbt_resource_props.get("identifier") or dbt_resource_props["name"]
+            if dbt_resource_props.get("schema") == "raw":
+                return raw_asset_key(table)
+            return AssetKey([dbt_resource_props["schema"], table])
         relation_name = dbt_resource_props.get("alias") or dbt_resource_props["name"]
         return AssetKey([dbt_resource_props["schema"], relation_name])
 

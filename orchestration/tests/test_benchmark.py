@@ -6,10 +6,12 @@ from orchestration.benchmark import (
     MODEL_STEPS,
     RefreshFigures,
     StepFigure,
+    PYTHON_STEPS,
     assign_model_steps,
     bench_environment,
     format_table,
     link_raw_files,
+    list_models,
 )
 
 
@@ -22,7 +24,16 @@ def test_every_model_seed_and_snapshot_lands_in_exactly_one_step(tmp_path):
     assert {"int_identifiers_resolved", "dim_persons", "snp_person_identifiers"} <= set(steps["identity"])
     assert set(steps["sessions"]) == {"int_events_sessionized", "fct_sessions"}
     assert steps["daily activity"] == ["fct_person_daily_activity"]
+    # The most specific rule wins: models/staging/clv/ (value) over models/staging/ (staging).
+    assert {"stg_clv__person_predictions", "int_person_purchase_histories", "fct_person_value"} <= set(steps["value"])
     assert [name for name, _ in MODEL_STEPS][-1] == "other models"
+
+
+def test_the_value_step_builds_what_reads_the_model_step_after_it(tmp_path):
+    selector, _ = PYTHON_STEPS["value"]
+    after = list_models(selector, bench_environment(tmp_path / "profile.duckdb"), tmp_path)
+    assert {"stg_clv__person_predictions", "fct_person_value", "rpt_clv_backtest"} <= after
+    assert not {"int_person_purchase_histories", "fct_orders"} & after
 
 
 def test_the_incremental_mirror_leaves_out_the_last_day_then_adds_it(tmp_path):

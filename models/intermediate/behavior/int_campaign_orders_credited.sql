@@ -12,10 +12,6 @@ campaign_touches_attributed as (
     select * from {{ ref('int_campaign_touches_attributed') }}
 ),
 
-campaign_touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-),
-
 orders as (
     select * from {{ ref('int_orders_attributed') }}
 ),
@@ -27,11 +23,9 @@ sent_touches as (
         campaign_touches_attributed.person_id,
         campaign_touches_attributed.sent_at
     from campaign_touches_attributed
-    inner join campaign_touches
-        on campaign_touches_attributed.touch_id = campaign_touches.touch_id
     where
         campaign_touches_attributed.person_id is not null
-        and not campaign_touches.is_holdout
+        and not campaign_touches_attributed.is_holdout
         and campaign_touches_attributed.sent_date <= {{ as_of_date() }}
 ),
 

@@ -15,10 +15,6 @@ campaign_touches_attributed as (
     select * from {{ ref('int_campaign_touches_attributed') }}
 ),
 
-campaign_touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-),
-
 orders as (
     select * from {{ ref('int_orders_attributed') }}
 ),
@@ -29,10 +25,8 @@ person_touches as (
         campaign_touches_attributed.person_id,
         campaign_touches_attributed.touch_id,
         campaign_touches_attributed.sent_at,
-        campaign_touches.is_holdout
+        campaign_touches_attributed.is_holdout
     from campaign_touches_attributed
-    inner join campaign_touches
-        on campaign_touches_attributed.touch_id = campaign_touches.touch_id
     where
         campaign_touches_attributed.person_id is not null
         and campaign_touches_attributed.sent_date <= {{ as_of_date() }}

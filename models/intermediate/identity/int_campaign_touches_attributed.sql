@@ -34,6 +34,7 @@ final as (
         is_opened,
         is_clicked,
         coupon_code,
+        is_holdout,
         _raw_row_id,
         _load_id,
         _loaded_at,

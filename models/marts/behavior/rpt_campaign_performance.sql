@@ -14,10 +14,6 @@ campaign_touches_attributed as (
     select * from {{ ref('int_campaign_touches_attributed') }}
 ),
 
-campaign_touches as (
-    select * from {{ ref('stg_marketing__campaign_touches') }}
-),
-
 campaign_recipients as (
     select * from {{ ref('int_campaign_recipients_converted') }}
 ),
@@ -53,10 +49,8 @@ touches as (
         campaign_touches_attributed.sent_date,
         campaign_touches_attributed.is_opened,
         campaign_touches_attributed.is_clicked,
-        campaign_touches.is_holdout
+        campaign_touches_attributed.is_holdout
     from campaign_touches_attributed
-    inner join campaign_touches
-        on campaign_touches_attributed.touch_id = campaign_touches.touch_id
     where campaign_touches_attributed.sent_date <= {{ as_of_date() }}
 ),
 
