@@ -162,7 +162,7 @@ def measure_activity(world: World, day: int) -> np.ndarray:
     return factor
 
 
-def _pick_devices(world: World, persons: np.ndarray, random: np.random.Generator) -> np.ndarray:
+def pick_devices(world: World, persons: np.ndarray, random: np.random.Generator) -> np.ndarray:
     """A device of each person, drawn by the person's platform preference."""
     draws = persons + random.random(len(persons))
     return np.searchsorted(world.population.device_cumulative_weight, draws, side="right")
@@ -204,7 +204,7 @@ def plan_sessions(world: World, day: Day, touches: Columns | None, store_visits:
     night_owl = population.persona[persons] == PERSONA_CODES.index("night_owl")
     starts = np.where(night_owl, _draw_session_starts(random, len(persons), NIGHT_OWL_HOURS, day),
                       _draw_session_starts(random, len(persons), REGULAR_HOURS, day))
-    devices = _pick_devices(world, persons, random)
+    devices = pick_devices(world, persons, random)
     organic = Columns(person=persons, device=devices, desired_start_ms=starts, campaign=np.full(len(persons), -1),
                       campaign_channel=np.full(len(persons), -1), kiosk=np.full(len(persons), -1))
     tables = [organic]
@@ -215,7 +215,7 @@ def plan_sessions(world: World, day: Day, touches: Columns | None, store_visits:
         clicked &= (population.device_count[touches["person"]] > 0) & (activity[touches["person"]] > 0)
         clicks = touches.take(np.flatnonzero(clicked))
         click_persons = clicks["person"]
-        fallback = _pick_devices(world, click_persons, random)
+        fallback = pick_devices(world, click_persons, random)
         channel = clicks["channel"]
         devices = fallback.copy()
         for channel_code, platforms in ((1, (IOS, ANDROID)), (3, (MINI_PROGRAM,)), (0, (IOS, ANDROID, WEB)),

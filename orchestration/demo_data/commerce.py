@@ -40,7 +40,7 @@ def format_order_ids(serials: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise("SO", format_integers(np.asarray(serials) + 2_600_000_000), "")
 
 
-def _assign_identifiers(world: World, orders: Columns, random: np.random.Generator) -> None:
+def assign_identifiers(world: World, orders: Columns, random: np.random.Generator) -> None:
     """Which of user_id / member_id / phone each order row carries, and how the phone is typed."""
     population = world.population
     count = len(orders)
@@ -96,7 +96,7 @@ def create_online_orders(world: World, sessions: Columns, slots: Columns, events
         payment_method=sessions["payment_method"][rows].astype(np.int64),
         item_count=sessions["ordered_items"][rows],
     )
-    _assign_identifiers(world, orders, random)
+    assign_identifiers(world, orders, random)
     # Line items: the first `ordered_items` view slots of each ordering session.
     view_offset = np.cumsum(sessions["views"]) - sessions["views"]
     line = number_within_groups(orders["item_count"])
@@ -137,7 +137,6 @@ def plan_store_visits(world: World, day: Day) -> Columns:
 def ring_up_store_orders(world: World, day: Day, visits: Columns) -> tuple[Columns, Columns]:
     """Orders rung up at the till: visits that bought something, plus anonymous walk-in customers."""
     population = world.population
-    catalog = world.catalog
     random = world.random_stream(day.index, STREAM_STORE_ORDERS)
     buying = visits.take(np.flatnonzero(visits["purchase"]))
     walk_ins = random.poisson(len(buying) * 0.25)
@@ -147,6 +146,16 @@ def ring_up_store_orders(world: World, day: Day, visits: Columns) -> tuple[Colum
     person = np.concatenate([buying["person"], np.full(walk_ins, -1)])
     store = np.concatenate([buying["store"], walk_in_store])
     ordered = np.concatenate([buying["visit_ms"] + random.integers(5, 40, len(buying)) * 60_000, walk_in_ms])
+    serials = world.next_serials("order_serial", len(person))
+    return fill_store_baskets(world, person, store, ordered, serials, random)
+
+
+def fill_store_baskets(world: World, person: np.ndarray, store: np.ndarray, ordered_ms: np.ndarray,
+                       serials: np.ndarray, random: np.random.Generator) -> tuple[Columns, Columns]:
+    """Paid till orders and their lines: products by catalog popularity, big spenders buy one more item,
+    a member coupon now and then (person -1: an anonymous walk-in customer)."""
+    population = world.population
+    catalog = world.catalog
     count = len(person)
     item_count = 1 + random.binomial(3, 0.25, count)
     big_spender = np.zeros(count, dtype=bool)
@@ -163,16 +172,15 @@ def ring_up_store_orders(world: World, day: Day, visits: Columns) -> tuple[Colum
     member_coupon = (random.random(count) < 0.12) & known
     discount = np.where(member_coupon, np.minimum(subtotal // 10, 5_000), 0)
     payment_weights = np.array(words.PAYMENT_WEIGHTS[STORE_CHANNEL])
-    serials = world.next_serials("order_serial", count)
     orders = Columns(
         order_serial=serials,
         person=person,
         channel=np.full(count, STORE_CHANNEL),
         platform=np.full(count, -1),
         store=store,
-        ordered_ms=ordered,
+        ordered_ms=ordered_ms,
         status=np.full(count, PAID),
-        row_ms=ordered,
+        row_ms=ordered_ms,
         subtotal_cents=subtotal,
         discount_cents=discount,
         total_cents=subtotal - discount,
@@ -180,27 +188,30 @@ def ring_up_store_orders(world: World, day: Day, visits: Columns) -> tuple[Colum
         payment_method=random.choice(len(payment_weights), size=count, p=payment_weights / payment_weights.sum()),
         item_count=item_count,
     )
-    _assign_identifiers(world, orders, random)
+    assign_identifiers(world, orders, random)
     items = Columns(
         order_serial=serials[order_row],
         line_number=line + 1,
         product=product,
         quantity=quantity.astype(np.int64),
         unit_price_cents=price,
-        row_ms=ordered[order_row],
+        row_ms=ordered_ms[order_row],
     )
     return orders, items
 
 
-def schedule_refunds(world: World, orders: Columns, random: np.random.Generator) -> Columns:
-    """Refund rows for some paid orders, dated 1-14 days later (only those that fall inside the window)."""
+def schedule_refunds(world: World, orders: Columns, random: np.random.Generator,
+                     latest_ms: int | None = None) -> Columns:
+    """Refund rows for some paid orders, dated 1-14 days later (only those dated before latest_ms, by default
+    those that fall inside the window)."""
     paid = np.flatnonzero(orders["status"] == PAID)
     refunded = paid[random.random(len(paid)) < REFUND_SHARE]
     refunds = orders.take(refunded)
     refunds["row_ms"] = refunds["ordered_ms"] + random.integers(1, 15, len(refunds)) * 86_400_000 + random.integers(
         0, 8 * 3_600_000, len(refunds))
     refunds["status"] = np.full(len(refunds), REFUNDED)
-    return refunds.take(np.flatnonzero(refunds["row_ms"] < world.window.end_ms - 60_000))
+    latest = world.window.end_ms - 60_000 if latest_ms is None else latest_ms
+    return refunds.take(np.flatnonzero(refunds["row_ms"] < latest))
 
 
 def build_order_table(world: World, orders: Columns, campaigns: list[Campaign]) -> pa.Table:

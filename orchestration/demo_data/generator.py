@@ -41,19 +41,16 @@ from orchestration.demo_data.commerce import (
     PAID,
     REFUNDED,
     STORE_CHANNEL,
-    build_item_table,
-    build_order_table,
     create_online_orders,
     plan_store_visits,
     ring_up_store_orders,
     schedule_refunds,
 )
 from orchestration.demo_data.crm import CrmState, record_customer_versions, render_customer_lines
+from orchestration.demo_data.history import write_order_history
 from orchestration.demo_data.mess import (
     damage_customers,
     damage_events,
-    damage_items,
-    damage_orders,
     damage_tickets,
     truncate_lines,
 )
@@ -61,7 +58,7 @@ from orchestration.demo_data.rendering import EventRenderer
 from orchestration.demo_data.support import build_ticket_table, open_tickets
 from orchestration.demo_data.truth import TruthLedger
 from orchestration.demo_data.world import STREAM_DAY, STREAM_MESS, STREAM_TRUNCATION, World
-from orchestration.demo_data.writers import LINES_PER_PART, Outbox, RawWriter
+from orchestration.demo_data.writers import LINES_PER_PART, Outbox, RawWriter, export_orders
 
 DEFAULT_PERSONS = 4000
 DEFAULT_DAYS = 90
@@ -146,6 +143,9 @@ def generate(out_dir: str | Path, persons: int = DEFAULT_PERSONS, days: int = DE
     writer.write_parquet("products", None, "products.parquet", world.catalog.table())
     ledger.count_rows("products", np.zeros(len(world.catalog), dtype=np.int8))
     try:
+        # The order system's year before the window: its own random stream and order numbers, so the
+        # window's files are the same with or without it.
+        order_history = write_order_history(world, campaigns, ledger, writer)
         for day_index in range(days):
             day = describe_day(world, day_index)
             date = world.window.date(day_index)
@@ -167,6 +167,7 @@ def generate(out_dir: str | Path, persons: int = DEFAULT_PERSONS, days: int = DE
         "files": {source: int(count) for source, count in sorted(writer.files.items())},
         "bytes": {source: int(count) for source, count in sorted(writer.bytes.items())},
         "events": events,
+        "order_history": order_history,
         "elapsed_seconds": round(elapsed, 3),
         "events_per_second": round(events / elapsed, 1) if elapsed else None,
         "raw_dir": str(raw_dir),
@@ -294,18 +295,7 @@ def _export_tables(world: World, date: str, orders: Columns, items: Columns, ver
                    renderer: EventRenderer, crm: CrmState, ledger: TruthLedger, writer: RawWriter,
                    mess_random: np.random.Generator) -> None:
     """Today's orders, order items, CRM versions and tickets, each with its damaged copies."""
-    if len(orders):
-        rows = Columns.concat([orders, damage_orders(world, orders, mess_random)])
-        rows = rows.take(np.argsort(rows["row_ms"], kind="stable"))
-        writer.write_csv("orders", date, "orders.csv", build_order_table(world, rows, renderer.campaigns))
-        ledger.observe_orders(rows)
-        clean = rows["defect"] == defects.CLEAN
-        ledger.count_rows("orders", rows["defect"], {"invalid_phone": int((clean & (rows["phone_defect"] > 0)).sum())})
-    if len(items):
-        rows = Columns.concat([items, damage_items(items, mess_random)])
-        rows = rows.take(np.lexsort((rows["line_number"], rows["order_serial"])))
-        writer.write_csv("order_items", date, "order_items.csv", build_item_table(world, rows))
-        ledger.count_rows("order_items", rows["defect"])
+    export_orders(world, writer, ledger, orders, items, renderer.campaigns, mess_random, date)
     if len(versions):
         rows = Columns.concat([versions, damage_customers(versions, mess_random)])
         rows = rows.take(np.argsort(rows["updated_ms"], kind="stable"))

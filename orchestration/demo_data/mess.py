@@ -115,9 +115,11 @@ def truncate_lines(lines: pa.Array, random: np.random.Generator) -> pa.Array:
                     pa.string())
 
 
-def damage_orders(world: World, orders: Columns, random: np.random.Generator) -> Columns:
-    """Exact re-exported rows, and new order numbers with a non-numeric amount, a negative total or an
-    unknown status. Rows with a mistyped phone are never copied, so each copy has one problem only."""
+def damage_orders(world: World, orders: Columns, random: np.random.Generator,
+                  serial_counter: str = "order_serial") -> Columns:
+    """Exact re-exported rows, and new order numbers (from the world's `serial_counter`) with a non-numeric
+    amount, a negative total or an unknown status. Rows with a mistyped phone are never copied, so each copy
+    has one problem only."""
     clean = np.flatnonzero(orders["phone_defect"] == 0)
     copies = []
     for reason, share in ORDER_DEFECT_SHARES.items():
@@ -128,7 +130,7 @@ def damage_orders(world: World, orders: Columns, random: np.random.Generator) ->
         copy["defect"] = np.full(len(rows), reason, dtype=np.int8)
         copy["defect_detail"] = random.integers(0, 1 << 20, len(rows))
         if reason != defects.DUPLICATE:
-            copy["order_serial"] = world.next_serials("order_serial", len(rows))
+            copy["order_serial"] = world.next_serials(serial_counter, len(rows))
         copies.append(copy)
     return Columns.concat(copies)
 

@@ -89,8 +89,9 @@ class RawWriter:
         self.files: dict[str, int] = defaultdict(int)
         self.bytes: dict[str, int] = defaultdict(int)
 
-    def folder(self, source: str, date: str | None) -> Path:
-        path = self.raw_dir / source / (f"date={date}" if date else "")
+    def folder(self, source: str, date: str | None, subfolder: str | None = None) -> Path:
+        """raw/<source>/date=<date>, or raw/<source>/<subfolder> for files of no one day, or raw/<source>."""
+        path = self.raw_dir / source / (f"date={date}" if date else subfolder or "")
         path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -134,8 +135,9 @@ class RawWriter:
         self.files[source] += 1
         self.bytes[source] += path.stat().st_size
 
-    def write_csv(self, source: str, date: str, name: str, table: pa.Table) -> None:
-        path = self.folder(source, date) / name
+    def write_csv(self, source: str, date: str | None, name: str, table: pa.Table,
+                  subfolder: str | None = None) -> None:
+        path = self.folder(source, date, subfolder) / name
         pa_csv.write_csv(table, path, write_options=pa_csv.WriteOptions(include_header=True, quoting_style="needed"))
         self.files[source] += 1
         self.bytes[source] += path.stat().st_size
@@ -152,3 +154,31 @@ class RawWriter:
         finally:
             self.renderer.shutdown(wait=True)
             self.compressor.shutdown(wait=True)
+
+
+def export_orders(world, writer: RawWriter, ledger, orders, items, campaigns, random: np.random.Generator,
+                  date: str | None, name_suffix: str = "", subfolder: str | None = None,
+                  serial_counter: str = "order_serial") -> None:
+    """Write order and order-item rows with their damaged copies (orders<suffix>.csv, order_items<suffix>.csv)
+    and let the truth ledger (truth.TruthLedger) observe and count them: the one export of the window's
+    daily orders and of the order history."""
+    from orchestration.demo_data import defects
+    from orchestration.demo_data.columns import Columns
+    from orchestration.demo_data.commerce import build_item_table, build_order_table
+    from orchestration.demo_data.mess import damage_items, damage_orders
+
+    if len(orders):
+        rows = Columns.concat([orders, damage_orders(world, orders, random, serial_counter=serial_counter)])
+        rows = rows.take(np.argsort(rows["row_ms"], kind="stable"))
+        writer.write_csv("orders", date, f"orders{name_suffix}.csv", build_order_table(world, rows, campaigns),
+                         subfolder=subfolder)
+        ledger.observe_orders(rows)
+        clean = rows["defect"] == defects.CLEAN
+        ledger.count_rows("orders", rows["defect"], {"invalid_phone": int((clean & (rows["phone_defect"] > 0)).sum())})
+    if len(items):
+        rows = Columns.concat([items, damage_items(items, random)])
+        rows = rows.take(np.lexsort((rows["line_number"], rows["order_serial"])))
+        writer.write_csv("order_items", date, f"order_items{name_suffix}.csv", build_item_table(world, rows),
+                         subfolder=subfolder)
+        ledger.count_rows("order_items", rows["defect"])
+

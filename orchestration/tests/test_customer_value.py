@@ -8,6 +8,8 @@ import csv
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from orchestration.cdnow import CALIBRATION_END, cdnow_transactions
@@ -110,3 +112,91 @@ def test_shipped_rfm_segment_mapping():
                        if int(row["r_score_min"]) <= r_score <= int(row["r_score_max"])
                        and int(row["fm_score_min"]) <= fm_score <= int(row["fm_score_max"])]
             assert matches and matches[0] == expected, (r_score, fm_score, matches)
+
+
+# --- The demo data set (the session fixture demo_warehouse: 4,000 persons, 90 days, order history before) ---
+
+def frame(demo_warehouse, sql: str, parameters: list | None = None) -> pd.DataFrame:
+    with duckdb.connect(str(demo_warehouse.path), read_only=True) as connection:
+        return connection.execute(sql, parameters or []).fetchdf()
+
+
+@pytest.fixture(scope="module")
+def purchase_days(demo_warehouse) -> pd.DataFrame:
+    """Value orders per person and reporting day, recounted from fct_orders."""
+    orders = frame(demo_warehouse, "select person_id, ordered_date, revenue_amount, is_value_order from marts.fct_orders")
+    orders = orders[orders["is_value_order"] & orders["person_id"].notna()]
+    days = orders.groupby(["person_id", "ordered_date"], as_index=False)["revenue_amount"].sum()
+    days["ordered_date"] = pd.to_datetime(days["ordered_date"])
+    return days
+
+
+def summarize(days: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
+    """The buy-till-you-die summary of every buyer as of `reference`, from scratch."""
+    before = days[days["ordered_date"] <= reference].sort_values(["person_id", "ordered_date"])
+    grouped = before.groupby("person_id")
+    first, last = grouped["ordered_date"].min(), grouped["ordered_date"].max()
+    count = grouped.size()
+    repeat = before[before["ordered_date"] > before["person_id"].map(first)].groupby("person_id")["revenue_amount"].sum()
+    return pd.DataFrame({
+        "frequency": count - 1,
+        "recency_days": (last - first).dt.days,
+        "customer_age_days": (reference - first).dt.days,
+        "avg_repeat_order_value": (repeat.reindex(count.index, fill_value=0.0) / (count - 1).clip(lower=1)),
+        "revenue": grouped["revenue_amount"].sum(),
+        "days_since_last": (reference - last).dt.days,
+    })
+
+
+def test_person_value_matches_a_recount_from_the_orders(demo_warehouse, purchase_days):
+    value = frame(demo_warehouse, "select * from marts.fct_person_value").set_index("person_id").sort_index()
+    as_of = pd.Timestamp(value["as_of_date"].iloc[0])
+    expected = summarize(purchase_days, as_of).sort_index()
+    assert list(value.index) == list(expected.index)
+    for column in ("frequency", "recency_days", "customer_age_days"):
+        assert (value[column] == expected[column]).all(), column
+    assert (value["rfm_recency_days"] == expected["days_since_last"]).all()
+    # The mart rounds money to the cent.
+    assert np.allclose(value["avg_repeat_order_value"], expected["avg_repeat_order_value"], rtol=0, atol=0.0051)
+    assert np.allclose(value["revenue"], expected["revenue"], rtol=0, atol=0.0051)
+    assert (value["historical_ltv"] == value["revenue"]).all()
+    # Scores: quintiles by rank, ties sharing the lowest rank (pandas' method="min").
+    buyers = len(value)
+    for column, values in (("r_score", -value["rfm_recency_days"]), ("f_score", value["count_orders"]),
+                           ("m_score", value["revenue"])):
+        expected_score = 1 + np.floor(5 * (values.rank(method="min") - 1) / buyers).astype(int)
+        assert (value[column] == expected_score).all(), column
+    assert value["rfm_segment"].notna().all() and value["value_tier"].notna().all()
+    print(f"\n{buyers:,} buyers as of {as_of.date()}; segments: "
+          + ", ".join(f"{name} {count}" for name, count in value["rfm_segment"].value_counts().items()))
+
+
+def test_predicted_value_beats_past_revenue_in_the_backtest(demo_warehouse, purchase_days):
+    """At the cut-off (analysis date - 90 days), rank buyers by the model's predicted value and by their revenue
+    so far; the top 20% by predicted value must produce more of the next 90 days' revenue. Both shares are
+    recounted here from fct_orders and the model step's predictions and must equal rpt_clv_backtest."""
+    report = frame(demo_warehouse, "select * from marts.rpt_clv_backtest").set_index("ranking")
+    cutoff = pd.Timestamp(report["cutoff_date"].iloc[0])
+    as_of = cutoff + pd.Timedelta(days=int(report["holdout_days"].iloc[0]))
+    before = summarize(purchase_days, cutoff)
+    after = purchase_days[(purchase_days["ordered_date"] > cutoff) & (purchase_days["ordered_date"] <= as_of)]
+    holdout = after.groupby("person_id")["revenue_amount"].sum().reindex(before.index, fill_value=0.0)
+    predictions = frame(demo_warehouse, "select person_id, predicted_clv, expected_purchases from "
+                        "staging.stg_clv__person_predictions where is_backtest").set_index("person_id")
+    assert set(predictions.index) == set(before.index)
+    scores = {"historical_revenue": before["revenue"], "predicted_clv": predictions["predicted_clv"]}
+    top = int(np.ceil(0.2 * len(before)))
+    shares = {}
+    for ranking, score in scores.items():
+        ranked = pd.DataFrame({"score": score.to_numpy(), "person": score.index}).sort_values(
+            ["score", "person"], ascending=[False, True], na_position="last")
+        shares[ranking] = holdout.loc[ranked["person"].iloc[:top]].sum() / holdout.sum()
+        assert report.loc[ranking, "top_revenue_share"] == pytest.approx(shares[ranking], abs=1e-9), ranking
+        assert report.loc[ranking, "count_persons"] == len(before)
+    actual_days = int((after["person_id"].isin(before.index)).sum())
+    expected_days = predictions["expected_purchases"].sum()
+    print(f"\nback-test from {cutoff.date()}: {len(before):,} buyers; the top 20% by predicted value produced "
+          f"{shares['predicted_clv']:.1%} of the next 90 days' revenue, by past revenue {shares['historical_revenue']:.1%}; "
+          f"expected purchase days {expected_days:,.0f}, actual {actual_days:,}")
+    assert shares["predicted_clv"] > shares["historical_revenue"]
+    assert expected_days == pytest.approx(actual_days, rel=0.10)

@@ -20,8 +20,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.demo_data import generate
+from orchestration.demo_data import generate, generator
 from orchestration.demo_data.contacts import normalize_email, normalize_phone
+from orchestration.demo_data.history import HISTORY_DAYS, LAPSED_DAYS_LOW
 
 PERSONS, DAYS, END_DATE, SEED = 500, 14, "2026-10-31", 7
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -35,8 +36,10 @@ DICTIONARY = Path(__file__).resolve().parents[2] / "seeds" / "event_dictionary.c
 # -- reading the raw directory --------------------------------------------------------------------------
 
 
-def folder_date(path: Path) -> dt.date:
-    return dt.date.fromisoformat(re.search(r"date=(\d{4}-\d{2}-\d{2})", str(path)).group(1))
+def folder_date(path: Path) -> dt.date | None:
+    """The day of a date= folder in the path; None for files of no one day (the order history)."""
+    match = re.search(r"date=(\d{4}-\d{2}-\d{2})", str(path))
+    return dt.date.fromisoformat(match.group(1)) if match else None
 
 
 def parse_time(text) -> dt.datetime | None:
@@ -85,6 +88,7 @@ def read_events(raw: Path) -> tuple[list[dict], int]:
 
 
 def read_csv_rows(raw: Path, source: str) -> list[dict]:
+    """Rows of a CSV source in file order, each with its folder date under '_folder' (None: the history)."""
     rows = []
     for path in sorted((raw / source).rglob("*.csv")):
         with path.open(newline="", encoding="utf-8") as handle:
@@ -197,6 +201,7 @@ def test_same_arguments_give_identical_files_and_another_seed_does_not(tmp_path)
     changed = [name for name in digests_a if digests_c.get(name) != digests_a[name]]
     assert any(name.startswith("raw/events/") for name in changed)
     assert "truth/identifiers.parquet" in changed
+    assert {"raw/orders/history/orders_history.csv", "raw/order_items/history/order_items_history.csv"} <= set(changed)
 
 
 def test_gzip_files_are_byte_identical_between_runs(tmp_path):
@@ -218,8 +223,12 @@ def test_days_control_the_date_folders(demo):
     folders = sorted(folder_date(path) for path in (demo["raw"] / "events").iterdir())
     assert folders == sorted(window)
     for source in ("orders", "order_items", "customers", "tickets", "campaign_touches"):
-        dates = {folder_date(path) for path in (demo["raw"] / source).iterdir()}
+        dates = {folder_date(path) for path in (demo["raw"] / source).iterdir() if path.name != "history"}
         assert dates and dates <= set(window), source
+    # The order system's history before the window: one file per source, in a folder without a date.
+    assert sorted(path.name for path in (demo["raw"] / "orders" / "history").iterdir()) == ["orders_history.csv"]
+    assert sorted(path.name for path in (demo["raw"] / "order_items" / "history").iterdir()) == [
+        "order_items_history.csv"]
     assert (demo["raw"] / "products" / "products.parquet").is_file()
 
 
@@ -311,9 +320,10 @@ def test_csv_and_parquet_sources_follow_the_contract(demo):
     assert any(not row["phone"] and not row["member_id"] for row in ring_up_store_orders)  # walk-ins
     online = [row for row in demo["orders"] if row["channel"] != "store" and row["status"] in ORDER_STATUSES]
     assert online and all(row["user_id"] for row in online)
-    refunded = {row["order_id"]: row["_folder"] for row in demo["orders"] if row["status"] == "refunded"}
+    window_rows = [row for row in demo["orders"] if row["_folder"] is not None]
+    refunded = {row["order_id"]: row["_folder"] for row in window_rows if row["status"] == "refunded"}
     first_seen = {}
-    for row in demo["orders"]:
+    for row in window_rows:
         if row["status"] in ("paid", "cancelled"):
             first_seen.setdefault(row["order_id"], row["_folder"])
     assert refunded and all(first_seen[order] < day for order, day in refunded.items() if order in first_seen)
@@ -439,12 +449,16 @@ def test_order_and_item_defect_counts_match_the_files(demo):
         mess["tickets"]["rows_by_reason"]["invalid_value"]
 
 
+def is_valid_order_row(row: dict) -> bool:
+    return (row["status"] in ORDER_STATUSES and amount_is_number(row["total_amount"])
+            and amount_is_number(row["discount_amount"]) and not row["total_amount"].startswith("-"))
+
+
 def clean_orders(demo: dict) -> dict[str, dict]:
     """Valid order rows by order id (first row of each order; re-exported copies collapse)."""
     orders = {}
     for row in demo["orders"]:
-        if (row["status"] in ORDER_STATUSES and amount_is_number(row["total_amount"])
-                and amount_is_number(row["discount_amount"]) and not row["total_amount"].startswith("-")):
+        if is_valid_order_row(row):
             orders.setdefault(row["order_id"], row)
     return orders
 
@@ -467,13 +481,14 @@ def test_order_items_add_up_to_order_totals(demo):
 def test_order_completed_events_match_paid_online_orders(demo):
     completed = {event["properties"]["order_id"] for event in demo["clean_events"]
                  if event.get("event") == "Order Completed"}
+    # Tracking covers the window only: history orders have no events.
     paid_online = {order_id for order_id, row in clean_orders(demo).items()
-                   if row["status"] == "paid" and row["channel"] != "store"}
+                   if row["status"] == "paid" and row["channel"] != "store" and row["_folder"] is not None}
     assert completed and completed == paid_online
     refunded_events = {event["properties"]["order_id"] for event in demo["clean_events"]
                        if event.get("event") == "Order Refunded"}
     refunded_rows = {row["order_id"] for row in demo["orders"] if row["status"] == "refunded"
-                     and row["channel"] != "store"}
+                     and row["channel"] != "store" and row["_folder"] is not None}
     assert refunded_events == refunded_rows
 
 
@@ -482,6 +497,139 @@ def test_truth_orders_cover_every_valid_order(demo):
     assert set(truth) == set(clean_orders(demo))
     walk_ins = [row for row in truth.values() if row["true_person_id"] is None]
     assert walk_ins and all(row["channel"] == "store" for row in walk_ins)
+
+
+# -- the order history before the window -----------------------------------------------------------------
+
+# Personas whose buying has no lifecycle in the window (churners decline and stop there, reactivated persons
+# pause and return), so their window rate is their steady rate, which the history reproduces.
+STEADY_PERSONAS = ("regular", "night_owl", "bargain_hunter", "big_spender", "window_shopper", "store_only")
+
+
+def shanghai_date(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def window_start(end_date: str = END_DATE, days: int = DAYS) -> dt.date:
+    return dt.date.fromisoformat(end_date) - dt.timedelta(days=days - 1)
+
+
+def split_truth_orders(out: Path, start: dt.date) -> tuple[list[dict], list[dict]]:
+    """truth/orders.parquet rows placed before the window (the history) and in it."""
+    orders = pq.read_table(out / "truth" / "orders.parquet").to_pylist()
+    return ([row for row in orders if shanghai_date(row["ordered_at"]) < start],
+            [row for row in orders if shanghai_date(row["ordered_at"]) >= start])
+
+
+def test_order_history_lies_in_the_year_before_the_window(demo):
+    start = window_start()
+    history = [row for row in demo["orders"] if row["_folder"] is None]
+    window = [row for row in demo["orders"] if row["_folder"] is not None]
+    assert len(history) > len(window) > 0  # a year of orders against two weeks
+    for rows, inside in ((history, lambda day: start - dt.timedelta(days=HISTORY_DAYS) <= day < start),
+                         (window, lambda day: day >= start)):
+        days = [parse_time(row["ordered_at"]).astimezone(SHANGHAI).date() for row in rows
+                if parse_time(row["ordered_at"])]
+        assert days and all(inside(day) for day in days)
+    history_ids = {row["order_id"] for row in history}
+    assert {row["order_id"] for row in demo["items"] if row["_folder"] is None} == {
+        order_id for order_id, row in clean_orders(demo).items() if row["_folder"] is None}
+    # A refund row follows the order's paid row in the file (the latest version of an order wins).
+    position = {}
+    for index, row in enumerate(history):
+        if is_valid_order_row(row):
+            position.setdefault((row["order_id"], row["status"]), index)
+    refunds = [order_id for order_id, status in position if status == "refunded"]
+    assert refunds and all(position[(order_id, "paid")] < position[(order_id, "refunded")] for order_id in refunds)
+    assert {row["status"] for row in history} >= {"paid", "cancelled", "refunded"}
+    assert {row["channel"] for row in history} >= {"web", "app", "mini_program", "store"}
+    truth_history, _ = split_truth_orders(demo["out"], start)
+    assert demo["summary"]["order_history"]["orders"] == len(truth_history)
+    assert {row["order_id"] for row in truth_history} == {
+        order_id for order_id, row in clean_orders(demo).items() if row["_folder"] is None} <= history_ids
+
+
+def test_order_history_belongs_to_persons_first_seen_before_the_window(demo):
+    start = window_start()
+    persons = {row["true_person_id"]: row for row in demo["persons"]}
+    history, _ = split_truth_orders(demo["out"], start)
+    known = [row for row in history if row["true_person_id"] is not None]
+    assert known and any(row["true_person_id"] is None and row["channel"] == "store" for row in history)
+    first_order = {}
+    for row in known:
+        person = persons[row["true_person_id"]]
+        assert not person["is_test_account"] and not person["is_bot"]
+        assert person["first_seen_date"] < start
+        day = shanghai_date(row["ordered_at"])
+        assert day >= person["first_seen_date"]
+        first_order[row["true_person_id"]] = min(day, first_order.get(row["true_person_id"], day))
+        if person["persona"] == "reactivated":  # lapsed in the months before their return (first order aside)
+            assert day < start - dt.timedelta(days=LAPSED_DAYS_LOW) or day == person["first_seen_date"]
+        if row["channel"] != "store":  # online orders only of persons with an account
+            assert person["has_account"]
+    # A person first seen inside the history placed their first order that day.
+    newcomers = [person for person in first_order
+                 if persons[person]["first_seen_date"] >= start - dt.timedelta(days=HISTORY_DAYS)]
+    assert newcomers and all(first_order[person] == persons[person]["first_seen_date"] for person in newcomers)
+    assert demo["summary"]["order_history"]["persons"] == len(first_order)
+
+
+def test_order_ids_are_unique_across_history_and_window(demo):
+    history = {row["order_id"] for row in demo["orders"] if row["_folder"] is None}
+    window = {row["order_id"] for row in demo["orders"] if row["_folder"] is not None}
+    assert history and window and not history & window
+    assert max(history) < min(window)  # 'SO' and ten digits: the history's numbers come first
+    rows = collections.defaultdict(set)
+    for row in demo["orders"]:
+        rows[row["order_id"]].add(row["ordered_at"])
+    assert all(len(times) == 1 for times in rows.values())  # an order id names one order
+
+
+def test_window_files_do_not_depend_on_the_history(tmp_path, monkeypatch):
+    generate(tmp_path / "with", persons=150, days=4, seed=6)
+    monkeypatch.setattr(generator, "write_order_history", lambda *arguments: {})
+    generate(tmp_path / "without", persons=150, days=4, seed=6)
+    with_history, without_history = content_digests(tmp_path / "with"), content_digests(tmp_path / "without")
+    history_files = {name for name in with_history if "/history/" in name}
+    assert history_files == {"raw/orders/history/orders_history.csv",
+                             "raw/order_items/history/order_items_history.csv"}
+    window_files = {name: digest for name, digest in with_history.items()
+                    if name.startswith("raw/") and name not in history_files}
+    assert window_files == {name: digest for name, digest in without_history.items() if name.startswith("raw/")}
+
+
+def test_history_order_rates_by_persona_match_the_window(tmp_path):
+    """Orders per person-day in the history against the window, for the persons first seen before the window:
+    steady personas within 30% each (about three standard errors at this size) and within 10% together;
+    churners buy in the history like the steady regulars (they decline only in the window)."""
+    days = 90
+    generate(tmp_path, persons=3000, days=days, end_date=END_DATE, seed=SEED)
+    start = window_start(days=days)
+    history_start = start - dt.timedelta(days=HISTORY_DAYS)
+    persons = {row["true_person_id"]: row for row in pq.read_table(tmp_path / "truth" / "persons.parquet").to_pylist()
+               if row["first_seen_date"] and row["first_seen_date"] < start and not row["is_test_account"]
+               and not row["is_bot"]}
+    history_days, window_days = collections.Counter(), collections.Counter()
+    for person in persons.values():
+        history_days[person["persona"]] += (start - max(person["first_seen_date"], history_start)).days
+        window_days[person["persona"]] += days
+    history_orders, window_orders = collections.Counter(), collections.Counter()
+    history, window = split_truth_orders(tmp_path, start)
+    for rows, counter in ((history, history_orders), (window, window_orders)):
+        for row in rows:
+            if row["true_person_id"] in persons:
+                counter[persons[row["true_person_id"]]["persona"]] += 1
+
+    def rate(counter: collections.Counter, exposure: collections.Counter, personas: tuple[str, ...]) -> float:
+        return sum(counter[persona] for persona in personas) / sum(exposure[persona] for persona in personas)
+
+    ratios = {persona: rate(history_orders, history_days, (persona,)) / rate(window_orders, window_days, (persona,))
+              for persona in STEADY_PERSONAS}
+    assert all(0.7 < ratio < 1.3 for ratio in ratios.values()), ratios
+    steady = rate(history_orders, history_days, STEADY_PERSONAS) / rate(window_orders, window_days, STEADY_PERSONAS)
+    assert 0.9 < steady < 1.1, steady
+    churners = rate(history_orders, history_days, ("churner",)) / rate(history_orders, history_days, ("regular",))
+    assert 0.7 < churners < 1.3, churners
 
 
 # -- realism ----------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ activity as (
     select
         person_id,
         activity_date,
+        count_events,
         {% if measure == 'active_days' -%}
             1
         {%- else -%}
@@ -31,9 +32,11 @@ activity as (
     where activity_date <= {{ as_of_date() }}
 ),
 
+-- Data starts with event tracking: an order history older than the first tracked event shows only part of
+-- the activity, so a baseline reaching into it is not a full baseline (nor a back-test date).
 bounds as (
     select
-        min(activity_date) as start_date,
+        coalesce(min(case when count_events > 0 then activity_date end), min(activity_date)) as start_date,
         {{ as_of_date() }} as end_date
     from activity
 ),
