@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.demo_data import generate
+from orchestration.demo_data.generator import GENERATOR_VERSION
 from orchestration.settings import PROJECT_DIR, RAW_SOURCES
 
 # Persons per scale: the demo world averages about 122 events per person over 90 days.
@@ -117,7 +118,8 @@ def bench_environment(warehouse: Path) -> dict[str, str]:
 def ensure_data(data_dir: Path, persons: int, days: int) -> dict:
     """Generate the data set unless data_dir already holds one made with the same parameters."""
     summary_path = data_dir / "truth" / "summary.json"
-    wanted = {"persons": persons, "days": days, "end_date": END_DATE, "seed": SEED}
+    wanted = {"persons": persons, "days": days, "end_date": END_DATE, "seed": SEED,
+              "generator_version": GENERATOR_VERSION}
     if summary_path.exists():
         summary = json.loads(summary_path.read_text())
         if {key: summary["parameters"].get(key) for key in wanted} == wanted:
