@@ -187,8 +187,8 @@ def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], l
             after_python: dict[str, set[str]] | None = None) -> RefreshFigures:
     """Ingest + every model step + checks into `warehouse`, each step measured in its own processes.
 
-    after_python: per step of PYTHON_STEPS, the models to build after its Python command (see
-    python_step_models); the step's time is the sum of its commands, its memory the largest."""
+    after_python: per step of PYTHON_STEPS, the models to build after its Python command (list_models of
+    its selector); the step's time is the sum of its commands, its memory the largest."""
     environment = bench_environment(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     (warehouse.parent / "tmp").mkdir(exist_ok=True)

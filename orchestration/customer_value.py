@@ -106,7 +106,7 @@ def _fit_rows(reference_date, is_backtest: bool, fit: ModelFit, time_unit_days: 
             "iterations": fit.iterations,
             "message": fit.message,
             "time_unit_days": time_unit_days,
-            "frequency_monetary_correlation": correlation if fit.model == "gamma_gamma" else None,
+            "frequency_monetary_correlation": correlation,
             "fitted_at": fitted_at,
         }
         for name, value in parameters.items()
@@ -218,9 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     settings = load_settings()
     warehouse = arguments.warehouse or settings.warehouse_path
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute(f"set threads = {settings.duckdb_threads}")
-        connection.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
+    with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
         for line in describe_fits(refresh_customer_value_models(connection)):
             print(line)
     return 0

@@ -37,6 +37,15 @@ class Settings:
     def warehouse_dir(self) -> Path:
         return self.warehouse_path.parent
 
+    @property
+    def duckdb_config(self) -> dict[str, str | int]:
+        """Connection config of the Python steps that open the warehouse: the resources dbt gets."""
+        return {
+            "threads": self.duckdb_threads,
+            "memory_limit": self.duckdb_memory_limit,
+            "temp_directory": str(self.duckdb_temp_directory),
+        }
+
 
 def _path_from_environment(name: str, default: str) -> Path:
     path = Path(os.environ.get(name) or default)

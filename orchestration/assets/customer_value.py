@@ -49,12 +49,11 @@ PREDICTIONS_KEY = AssetKey(PREDICTIONS_TABLE.split("."))
 )
 def customer_value_models(context: AssetExecutionContext):
     settings = load_settings()
-    with duckdb.connect(str(settings.warehouse_path)) as connection:
-        connection.execute(f"set threads = {settings.duckdb_threads}")
-        connection.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
+    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
         results = refresh_customer_value_models(connection)
-        predictions = connection.execute(f"select count(*) from {PREDICTIONS_TABLE}").fetchone()[0]
-        fits = connection.execute(f"select count(*) from {FITS_TABLE}").fetchone()[0]
+    # The tables hold one row per parameter of each fit and one per person of each reference date.
+    fits = sum(len(fit.parameters) for result in results for fit in (result.bg_nbd, result.gamma_gamma))
+    predictions = sum(result.persons for result in results)
     lines = describe_fits(results)
     for line in lines:
         report_progress(context, f"customer value: {line}")

@@ -85,13 +85,8 @@ def raw_sources(context: AssetExecutionContext, config: RawIngestConfig):
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"Raw folder {raw_dir} does not exist (set RAW_DIR or the raw_dir config).")
     report_progress(context, f"ingest from {raw_dir}")
-    connection_config = {
-        "threads": settings.duckdb_threads,
-        "memory_limit": settings.duckdb_memory_limit,
-        "temp_directory": str(settings.duckdb_temp_directory),
-    }
     selected = [source for source in RAW_SOURCES if raw_asset_key(source) in context.selected_asset_keys]
-    with duckdb.connect(str(settings.warehouse_path), config=connection_config) as connection:
+    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
         loads = load_raw_directory(
             connection, raw_dir, progress=lambda message: report_progress(context, message), sources=selected
         )

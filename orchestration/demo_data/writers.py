@@ -19,7 +19,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from orchestration.demo_data import defects
 from orchestration.demo_data.columns import Columns
+from orchestration.demo_data.commerce import build_item_table, build_order_table
+from orchestration.demo_data.mess import damage_items, damage_orders
 from orchestration.demo_data.text import join_lines
 
 LINES_PER_PART = 200_000
@@ -162,11 +165,6 @@ def export_orders(world, writer: RawWriter, ledger, orders, items, campaigns, ra
     """Write order and order-item rows with their damaged copies (orders<suffix>.csv, order_items<suffix>.csv)
     and let the truth ledger (truth.TruthLedger) observe and count them: the one export of the window's
     daily orders and of the order history."""
-    from orchestration.demo_data import defects
-    from orchestration.demo_data.columns import Columns
-    from orchestration.demo_data.commerce import build_item_table, build_order_table
-    from orchestration.demo_data.mess import damage_items, damage_orders
-
     if len(orders):
         rows = Columns.concat([orders, damage_orders(world, orders, random, serial_counter=serial_counter)])
         rows = rows.take(np.argsort(rows["row_ms"], kind="stable"))

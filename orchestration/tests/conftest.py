@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.demo_data import generate
@@ -24,6 +25,11 @@ class DemoWarehouse:
     truth_dir: Path
     salt: str
     output: str
+
+    def frame(self, sql: str, parameters: list | None = None) -> pd.DataFrame:
+        """Run sql on the warehouse (read-only) and return the result as a pandas DataFrame."""
+        with duckdb.connect(str(self.path), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).df()
 
     def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
         """Run sql on the warehouse (read-only). It may join the temporary table true_person_map (warehouse

@@ -116,15 +116,11 @@ def test_shipped_rfm_segment_mapping():
 
 # --- The demo data set (the session fixture demo_warehouse: 4,000 persons, 90 days, order history before) ---
 
-def frame(demo_warehouse, sql: str, parameters: list | None = None) -> pd.DataFrame:
-    with duckdb.connect(str(demo_warehouse.path), read_only=True) as connection:
-        return connection.execute(sql, parameters or []).fetchdf()
-
 
 @pytest.fixture(scope="module")
 def purchase_days(demo_warehouse) -> pd.DataFrame:
     """Value orders per person and reporting day, recounted from fct_orders."""
-    orders = frame(demo_warehouse, "select person_id, ordered_date, revenue_amount, is_value_order from marts.fct_orders")
+    orders = demo_warehouse.frame("select person_id, ordered_date, revenue_amount, is_value_order from marts.fct_orders")
     orders = orders[orders["is_value_order"] & orders["person_id"].notna()]
     days = orders.groupby(["person_id", "ordered_date"], as_index=False)["revenue_amount"].sum()
     days["ordered_date"] = pd.to_datetime(days["ordered_date"])
@@ -149,7 +145,7 @@ def summarize(days: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
 
 
 def test_person_value_matches_a_recount_from_the_orders(demo_warehouse, purchase_days):
-    value = frame(demo_warehouse, "select * from marts.fct_person_value").set_index("person_id").sort_index()
+    value = demo_warehouse.frame("select * from marts.fct_person_value").set_index("person_id").sort_index()
     as_of = pd.Timestamp(value["as_of_date"].iloc[0])
     expected = summarize(purchase_days, as_of).sort_index()
     assert list(value.index) == list(expected.index)
@@ -175,14 +171,16 @@ def test_predicted_value_beats_past_revenue_in_the_backtest(demo_warehouse, purc
     """At the cut-off (analysis date - 90 days), rank buyers by the model's predicted value and by their revenue
     so far; the top 20% by predicted value must produce more of the next 90 days' revenue. Both shares are
     recounted here from fct_orders and the model step's predictions and must equal rpt_clv_backtest."""
-    report = frame(demo_warehouse, "select * from marts.rpt_clv_backtest").set_index("ranking")
+    report = demo_warehouse.frame("select * from marts.rpt_clv_backtest").set_index("ranking")
     cutoff = pd.Timestamp(report["cutoff_date"].iloc[0])
     as_of = cutoff + pd.Timedelta(days=int(report["holdout_days"].iloc[0]))
     before = summarize(purchase_days, cutoff)
     after = purchase_days[(purchase_days["ordered_date"] > cutoff) & (purchase_days["ordered_date"] <= as_of)]
     holdout = after.groupby("person_id")["revenue_amount"].sum().reindex(before.index, fill_value=0.0)
-    predictions = frame(demo_warehouse, "select person_id, predicted_clv, expected_purchases from "
-                        "staging.stg_clv__person_predictions where is_backtest").set_index("person_id")
+    predictions = demo_warehouse.frame(
+        "select person_id, predicted_clv, expected_purchases from staging.stg_clv__person_predictions "
+        "where is_backtest"
+    ).set_index("person_id")
     assert set(predictions.index) == set(before.index)
     scores = {"historical_revenue": before["revenue"], "predicted_clv": predictions["predicted_clv"]}
     top = int(np.ceil(0.2 * len(before)))

@@ -4,7 +4,6 @@ pandas implementation of its rule, and the churn warning's back-test against the
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -23,14 +22,10 @@ OUTCOME_DAYS = 30
 STEP_DAYS = 7
 
 
-def frame(demo_warehouse, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(demo_warehouse.path), read_only=True) as connection:
-        return connection.execute(sql).df()
-
 
 @pytest.fixture(scope="module")
 def activity(demo_warehouse) -> pd.DataFrame:
-    days = frame(demo_warehouse, "select person_id, activity_date, active_platforms, count_events "
+    days = demo_warehouse.frame("select person_id, activity_date, active_platforms, count_events "
                                  "from marts.fct_person_daily_activity")
     days["activity_date"] = pd.to_datetime(days["activity_date"])
     return days
@@ -46,7 +41,7 @@ def day(value) -> pd.Timestamp:
 
 
 def test_active_persons_all_rows_match_a_naive_count(demo_warehouse, activity):
-    report = frame(demo_warehouse, "select * from marts.rpt_active_persons")
+    report = demo_warehouse.frame("select * from marts.rpt_active_persons")
     report["activity_date"] = pd.to_datetime(report["activity_date"])
     assert (report["count_active_persons"] <= report["count_active_persons_last_7_days"]).all()
     assert (report["count_active_persons_last_7_days"] <= report["count_active_persons_last_30_days"]).all()
@@ -101,7 +96,7 @@ def next_period(start: pd.Timestamp, grain: str) -> pd.Timestamp:
 
 
 def test_lifecycle_statuses_reconcile_with_active_persons(demo_warehouse, activity, as_of):
-    lifecycle = frame(demo_warehouse, "select * from marts.rpt_lifecycle")
+    lifecycle = demo_warehouse.frame("select * from marts.rpt_lifecycle")
     lifecycle["period_start"] = pd.to_datetime(lifecycle["period_start"])
     assert (lifecycle["persons"] > 0).all()
     counts = lifecycle.pivot_table(index=["grain", "period_start"], columns="status", values="persons",
@@ -134,7 +129,7 @@ def test_lifecycle_statuses_reconcile_with_active_persons(demo_warehouse, activi
 
 
 def test_lifecycle_stages_follow_their_rules(demo_warehouse, activity, as_of):
-    stages = frame(demo_warehouse, "select * from marts.dim_person_lifecycle_stages")
+    stages = demo_warehouse.frame("select * from marts.dim_person_lifecycle_stages")
     assert len(stages) == activity["person_id"].nunique()
     stages = stages.set_index("person_id")
     ordered = activity.sort_values(["person_id", "activity_date"])
@@ -193,7 +188,7 @@ def naive_backtest(activity: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def test_churn_warning_backtest_flags_persons_who_churn_more(demo_warehouse, activity, as_of):
-    backtest = frame(demo_warehouse, "select * from marts.rpt_churn_warning_backtest order by reference_date")
+    backtest = demo_warehouse.frame("select * from marts.rpt_churn_warning_backtest order by reference_date")
     backtest["reference_date"] = pd.to_datetime(backtest["reference_date"])
     assert len(backtest) >= 1
     expected = naive_backtest(activity, as_of)

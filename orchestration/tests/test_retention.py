@@ -3,7 +3,6 @@ mart recomputed here from its inputs by a plain (deliberately naive) pandas impl
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -14,14 +13,10 @@ MAX_PERIODS = {"day": 30, "week": 12, "month": 6}
 PATH_MAX_STEPS = 10
 
 
-def frame(demo_warehouse, sql: str) -> pd.DataFrame:
-    with duckdb.connect(str(demo_warehouse.path), read_only=True) as connection:
-        return connection.execute(sql).df()
-
 
 @pytest.fixture(scope="module")
 def retention(demo_warehouse) -> pd.DataFrame:
-    return frame(demo_warehouse, "select * from marts.rpt_retention_cohorts")
+    return demo_warehouse.frame("select * from marts.rpt_retention_cohorts")
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +83,7 @@ def test_retention_periods_started_and_complete(retention, as_of):
 
 def test_retention_matches_a_naive_recount(demo_warehouse, retention):
     """Every person's active periods listed, and 'on or after N' asked directly of them (not via the last period)."""
-    activity = frame(demo_warehouse, "select person_id, activity_date from marts.fct_person_daily_activity")
+    activity = demo_warehouse.frame("select person_id, activity_date from marts.fct_person_daily_activity")
     activity["activity_date"] = pd.to_datetime(activity["activity_date"])
     activity["cohort_date"] = activity.groupby("person_id")["activity_date"].transform("min")
     expected = []
@@ -124,7 +119,7 @@ def test_retention_matches_a_naive_recount(demo_warehouse, retention):
 
 @pytest.fixture(scope="module")
 def transitions(demo_warehouse) -> pd.DataFrame:
-    return frame(demo_warehouse, "select * from marts.rpt_path_transitions")
+    return demo_warehouse.frame("select * from marts.rpt_path_transitions")
 
 
 def test_path_starts_equal_sessions(demo_warehouse, transitions):
@@ -157,10 +152,9 @@ def test_path_flow_is_conserved(transitions):
 
 
 def test_path_transitions_match_a_naive_recount(demo_warehouse, transitions):
-    events = frame(
-        demo_warehouse,
+    events = demo_warehouse.frame(
         "select session_id, event_number_in_session, event_type, event_name, page_name "
-        "from intermediate.int_events_sessionized order by session_id, event_number_in_session",
+        "from intermediate.int_events_sessionized order by session_id, event_number_in_session"
     )
     counts: dict[tuple, int] = {}
 
@@ -189,8 +183,8 @@ def test_path_transitions_match_a_naive_recount(demo_warehouse, transitions):
 
 
 def test_stickiness_sums_to_active_persons(demo_warehouse, as_of):
-    stickiness = frame(demo_warehouse, "select * from marts.rpt_stickiness")
-    activity = frame(demo_warehouse, "select person_id, activity_date from marts.fct_person_daily_activity")
+    stickiness = demo_warehouse.frame("select * from marts.rpt_stickiness")
+    activity = demo_warehouse.frame("select person_id, activity_date from marts.fct_person_daily_activity")
     activity["activity_date"] = pd.to_datetime(activity["activity_date"])
     assert set(stickiness["grain"]) == {"week", "month"}
     for grain in ("week", "month"):

@@ -11,6 +11,11 @@ order_items as (
     select * from {{ ref('fct_order_items') }}
 ),
 
+orders_to_date as (
+    select * from orders
+    where ordered_date <= {{ as_of_date() }}
+),
+
 order_categories as (
     select
         order_id,
@@ -45,31 +50,31 @@ value_orders_numbered as (
     select
         order_id,
         row_number() over (partition by person_id order by ordered_at, order_id) as person_value_order_number
-    from orders
-    where is_paid and person_id is not null and ordered_date <= {{ as_of_date() }}
+    from orders_to_date
+    where is_paid and person_id is not null
 ),
 
 final as (
     select
-        orders.order_id,
-        orders.person_id,
-        orders.attribution_rule,
-        orders.ordered_at,
-        orders.ordered_date,
-        orders.channel,
-        orders.store_id,
-        orders.status,
-        orders.is_paid as is_value_order,
-        orders.is_refunded,
-        orders.is_cancelled,
-        orders.currency,
-        cast(orders.gross_amount as double) as gross_amount,
-        cast(orders.discount_amount as double) as discount_amount,
-        cast(orders.total_amount as double) as net_amount,
-        cast(case when orders.is_paid then orders.total_amount else 0 end as double) as revenue_amount,
-        orders.coupon_code is not null as has_coupon,
-        orders.coupon_code,
-        orders.payment_method,
+        orders_to_date.order_id,
+        orders_to_date.person_id,
+        orders_to_date.attribution_rule,
+        orders_to_date.ordered_at,
+        orders_to_date.ordered_date,
+        orders_to_date.channel,
+        orders_to_date.store_id,
+        orders_to_date.status,
+        orders_to_date.is_paid as is_value_order,
+        orders_to_date.is_refunded,
+        orders_to_date.is_cancelled,
+        orders_to_date.currency,
+        cast(orders_to_date.gross_amount as double) as gross_amount,
+        cast(orders_to_date.discount_amount as double) as discount_amount,
+        cast(orders_to_date.total_amount as double) as net_amount,
+        cast(case when orders_to_date.is_paid then orders_to_date.total_amount else 0 end as double) as revenue_amount,
+        orders_to_date.coupon_code is not null as has_coupon,
+        orders_to_date.coupon_code,
+        orders_to_date.payment_method,
         cast(coalesce(order_lines.count_lines, 0) as {{ dbt.type_bigint() }}) as count_lines,
         cast(coalesce(order_lines.count_items, 0) as {{ dbt.type_bigint() }}) as count_items,
         cast(coalesce(order_category_lists.count_item_categories, 0) as {{ dbt.type_bigint() }})
@@ -78,14 +83,13 @@ final as (
         order_category_lists.primary_category,
         cast(value_orders_numbered.person_value_order_number as {{ dbt.type_bigint() }})
             as person_value_order_number
-    from orders
+    from orders_to_date
     left join order_lines
-        on orders.order_id = order_lines.order_id
+        on orders_to_date.order_id = order_lines.order_id
     left join order_category_lists
-        on orders.order_id = order_category_lists.order_id
+        on orders_to_date.order_id = order_category_lists.order_id
     left join value_orders_numbered
-        on orders.order_id = value_orders_numbered.order_id
-    where orders.ordered_date <= {{ as_of_date() }}
+        on orders_to_date.order_id = value_orders_numbered.order_id
 )
 
 select * from final
