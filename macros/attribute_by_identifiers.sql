@@ -2,8 +2,10 @@
     resolves, in the order given, and the attribution_rule naming it. `identifiers` is an ordered list of
     (identifier_type, column). A blocked identifier is absent from `resolved_relation` (int_identifiers_resolved)
     and is skipped. Rows whose identifiers all fail to resolve get 'unresolved_identifier', rows with none
-    'no_identifier'; both keep a null person_id. -#}
-{% macro attribute_by_identifiers(rows_relation, resolved_relation, identifiers) -%}
+    'no_identifier'; both keep a null person_id. Rows with any identifier of a person in
+    `persons_erased_relation` (int_persons_erased) are left out entirely: kept without a person_id they would
+    still carry the forgotten person's identifiers. -#}
+{% macro attribute_by_identifiers(rows_relation, resolved_relation, identifiers, persons_erased_relation) -%}
     select
         {{ rows_relation }}.*,
         coalesce(
@@ -28,5 +30,11 @@
         on
             resolved_{{ identifier_type }}.identifier_type = '{{ identifier_type }}'
             and {{ rows_relation }}.{{ column }} = resolved_{{ identifier_type }}.identifier_value
+    left join {{ persons_erased_relation }} as erased_{{ identifier_type }}
+        on resolved_{{ identifier_type }}.person_id = erased_{{ identifier_type }}.person_id
     {%- endfor %}
+    where
+        {% for identifier_type, column in identifiers -%}
+        erased_{{ identifier_type }}.person_id is null{{ " and " if not loop.last }}
+        {%- endfor %}
 {%- endmacro %}

@@ -10,5 +10,6 @@
         {'source_name': 'customers', 'source_system': 'crm', 'clean_model': 'stg_crm__customer_versions', 'quarantine_model': 'stg_crm__quarantined_customers'},
         {'source_name': 'tickets', 'source_system': 'support', 'clean_model': 'stg_support__tickets', 'quarantine_model': 'stg_support__quarantined_tickets'},
         {'source_name': 'campaign_touches', 'source_system': 'marketing', 'clean_model': 'stg_marketing__campaign_touches', 'quarantine_model': 'stg_marketing__quarantined_campaign_touches'},
+        {'source_name': 'erasure_requests', 'source_system': 'privacy', 'clean_model': 'stg_privacy__erasure_requests', 'quarantine_model': 'stg_privacy__quarantined_erasure_requests'},
     ]) }}
 {%- endmacro %}

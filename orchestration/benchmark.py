@@ -5,7 +5,8 @@
    per day. Every step is also shown as a multiple of it.
 3. Full refresh into a fresh warehouse: ingest, then the dbt models step by step (staging, identity,
    sessions, daily activity, behavior reports, value, tags, segments: models are assigned to steps by
-   their folder, so new models land in the right step), then the data checks (dbt data tests).
+   their folder, so new models land in the right step; the customer-value and clustering Python steps inside
+   theirs), then the data checks (dbt data tests), then publish (the activation export files).
 4. One-day incremental refresh: a second warehouse is built from every day but the last (set-up, also
    reported), then the last day's files are added and the refresh runs again; that run is the figure.
 
@@ -52,14 +53,20 @@ MODEL_STEPS = (
     ("daily activity", ("fct_person_daily_activity",)),
     ("behavior reports", ("models/intermediate/behavior/", "models/marts/behavior/")),
     ("value", ("models/intermediate/value/", "models/marts/value/", "models/staging/clv/")),
-    ("tags", ("models/intermediate/tags/", "models/marts/tags/")),
+    ("tags", ("models/intermediate/tags/", "models/marts/tags/", "models/staging/clustering/")),
     ("segments", ("models/intermediate/segments/", "models/marts/segments/")),
     ("other models", ("",)),
 )
 STEP_ORDER = ("ingest", *(name for name, _ in MODEL_STEPS), CHECKS_STEP, PUBLISH_STEP)
 # Python steps inside a model step: the step's models that read the dbt source the Python step writes are
-# built after it, the others before (orchestration/customer_value.py: the customer-value models).
-PYTHON_STEPS = {"value": ("source:clv+", ["-m", "orchestration.customer_value"])}
+# built after it, the others before (orchestration/customer_value.py: the customer-value models;
+# orchestration/person_clusters.py: k-means on int_person_features, read back through source clustering).
+PYTHON_STEPS = {
+    "value": ("source:clv+", ["-m", "orchestration.customer_value"]),
+    "tags": ("source:clustering+", ["-m", "orchestration.person_clusters"]),
+}
+# The publication step after the checks: the activation files of the exportable segments.
+PUBLISH_COMMAND = ["-m", "orchestration.activation_exports"]
 LAYER_SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
 
@@ -107,6 +114,7 @@ def bench_environment(warehouse: Path) -> dict[str, str]:
         **os.environ,
         "WAREHOUSE_PATH": str(warehouse),
         "DUCKDB_TEMP_DIRECTORY": str(warehouse.parent / "tmp"),
+        "EXPORT_DIR": str(warehouse.parent / "exports"),
         "PII_HASH_SALT": SALT,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_TARGET": "duckdb",
@@ -227,7 +235,10 @@ def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], l
         measure(step, *([build(before)] if before else []), [sys.executable, *PYTHON_STEPS[step][1]],
                 *([build(after)] if after else []))
     measure(CHECKS_STEP, [dbt, "test", "--exclude", "test_type:unit", *common], allow_failure=True)
-    figures.steps[PUBLISH_STEP] = StepFigure(PUBLISH_STEP, note="no publication step yet")
+    if model_steps.get("segments"):
+        measure(PUBLISH_STEP, [sys.executable, *PUBLISH_COMMAND])
+    else:
+        figures.steps[PUBLISH_STEP] = StepFigure(PUBLISH_STEP, note="no segments yet")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         for schema in LAYER_SCHEMAS:
             tables = connection.execute(

@@ -9,15 +9,17 @@ on the file lock), and a process per step would pay Dagster's start-up for nothi
 
 from dagster import Definitions, colored_console_logger, in_process_executor
 
+from orchestration.assets.activation_exports import segment_files
 from orchestration.assets.customer_value import customer_value_models
 from orchestration.assets.dbt import dbt_models, dbt_resource
 from orchestration.assets.freshness import source_freshness
+from orchestration.assets.person_clusters import person_clusters
 from orchestration.assets.raw import raw_sources
 from orchestration.jobs import refresh_warehouse
 from orchestration.progress import terminal_progress_logger
 
 defs = Definitions(
-    assets=[raw_sources, dbt_models, customer_value_models],
+    assets=[raw_sources, dbt_models, customer_value_models, person_clusters, segment_files],
     asset_checks=[source_freshness],
     jobs=[refresh_warehouse],
     resources={"dbt": dbt_resource()},

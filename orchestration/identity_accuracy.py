@@ -17,10 +17,11 @@ links at all: pairs joined, within one true person, by the links observed in cle
 apply to; links that hygiene rules drop (a shared kiosk) still count against it.
 
 Evaluated: every identifier of the truth (truth/identifiers.parquet) except shared ones (store kiosks,
-which by design belong to nobody) and those of test accounts and bots (blocked by the hygiene rules by
-design). An evaluated identifier the warehouse does not know counts as a person of its own, so blocking
-or losing a real identifier costs recall. Phones and emails are compared through the same keyed hash as
-the warehouse (sha256 of salt|value).
+which by design belong to nobody), those of test accounts and bots (blocked by the hygiene rules by
+design) and those of persons who asked to be forgotten (left out of the marts by design). An evaluated
+identifier the warehouse does not know counts as a person of its own, so blocking or losing a real
+identifier costs recall. Phones and emails are compared through the same keyed hash as the warehouse
+(sha256 of salt|value).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,11 @@ def measure_identity_accuracy(warehouse_path: Path, truth_dir: Path, salt: str) 
     """Compare marts.bdg_person_identifiers with the generator's truth; the warehouse is opened read-only."""
     identifiers_file = truth_dir / "identifiers.parquet"
     persons_file = truth_dir / "persons.parquet"
+    # truth written before erasure requests existed has no is_erased column
+    not_erased = "and not persons.is_erased" if "is_erased" in pq.read_schema(persons_file).names else ""
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:
         connection.execute(
-            """
+            f"""
             create temp table truth as
             select
                 identifiers.identifier_type,
@@ -72,6 +76,7 @@ def measure_identity_accuracy(warehouse_path: Path, truth_dir: Path, salt: str) 
             from read_parquet(?) as identifiers
             inner join read_parquet(?) as persons using (true_person_id)
             where not identifiers.is_shared and not persons.is_test_account and not persons.is_bot
+                {not_erased}
             """,
             [salt, str(identifiers_file), str(persons_file)],
         )

@@ -153,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         collect_summary,
         describe_behavior,
         describe_identity,
+        describe_segments,
+        describe_tags,
         describe_value,
         format_summary,
     )
@@ -165,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         summary.behavior_lines = describe_behavior(settings.warehouse_path)
         summary.value_lines = describe_value(settings.warehouse_path)
+        summary.tag_lines = describe_tags(settings.warehouse_path)
+        summary.segment_lines = describe_segments(settings.warehouse_path)
     print(format_summary(summary))
     if summary.exit_code == 0:
         remove_invocation_folders(result.run_id)

@@ -18,6 +18,7 @@ RAW_SOURCES = (
     "customers",
     "tickets",
     "campaign_touches",
+    "erasure_requests",
 )
 
 
@@ -32,6 +33,10 @@ class Settings:
     duckdb_memory_limit: str
     duckdb_temp_directory: Path
     as_of_date: str
+    # Activation exports (orchestration/activation_exports.py): <export_dir>/<as_of_date>/<segment_key>.csv ...
+    export_dir: Path = PROJECT_DIR / "warehouse" / "exports"
+    # Seed of the k-means clustering step (orchestration/person_clusters.py): same data + seed, same clusters.
+    cluster_seed: int = 42
 
     @property
     def warehouse_dir(self) -> Path:
@@ -66,6 +71,8 @@ def load_settings() -> Settings:
             "DUCKDB_TEMP_DIRECTORY", str(warehouse_path.parent / "tmp")
         ),
         as_of_date=os.environ.get("AS_OF") or "",
+        export_dir=_path_from_environment("EXPORT_DIR", str(warehouse_path.parent / "exports")),
+        cluster_seed=int(os.environ.get("CLUSTER_SEED") or 42),
     )
 
 

@@ -6,6 +6,7 @@ warehouse, opened read-only once the run is over.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,9 @@ class RefreshSummary:
     behavior_lines: list[str] = field(default_factory=list)
     # Value headline figures as of the analysis date.
     value_lines: list[str] = field(default_factory=list)
+    # Tag quality and segment sizes as of the analysis date.
+    tag_lines: list[str] = field(default_factory=list)
+    segment_lines: list[str] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -225,6 +229,10 @@ def format_summary(summary: RefreshSummary) -> str:
         lines += ["", "Behavior (as of the analysis date)"] + [f"  {line}" for line in summary.behavior_lines]
     if summary.value_lines:
         lines += ["", "Value (as of the analysis date)"] + [f"  {line}" for line in summary.value_lines]
+    if summary.tag_lines:
+        lines += ["", "Tags (marts.rpt_tag_quality)"] + [f"  {line}" for line in summary.tag_lines]
+    if summary.segment_lines:
+        lines += ["", "Segments (marts.rpt_segment_sizes)"] + [f"  {line}" for line in summary.segment_lines]
     lines += [""] + _check_lines(summary)
     if summary.failed_steps:
         lines += ["", "Failed steps"]
@@ -362,4 +370,67 @@ def describe_value(warehouse_path: Path) -> list[str]:
                 )
     except duckdb.Error:
         return lines  # value marts not built (a failed run): print what was read
+    return lines
+
+
+def describe_tags(warehouse_path: Path) -> list[str]:
+    """The tag-quality report: per tag its coverage, distinct values, top value and the share of persons whose
+    value changed since the previous refresh, flagged tags first. Empty when the marts are missing."""
+    lines: list[str] = []
+    try:
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            rows = connection.execute(
+                "select tag_code, category, value_type, coverage_share, count_distinct_values, top_value, "
+                "top_value_share, changed_share, previous_refresh_date, quality_flag "
+                "from marts.rpt_tag_quality order by quality_flag is null, category, tag_code"
+            ).fetchall()
+            if not rows:
+                return ["no tags (the catalog is empty)"]
+            persons = connection.execute("select count(*) from marts.dim_person_profiles").fetchone()[0]
+            categories = Counter(row[1] for row in rows)
+            flagged = [row for row in rows if row[9]]
+            lines.append(f"{len(rows)} tags on {persons:,} persons ("
+                         + ", ".join(f"{category} {count}" for category, count in sorted(categories.items()))
+                         + f"); {len(flagged)} flagged")
+            previous = next((row[8] for row in rows if row[8] is not None), None)
+            lines.append("tag                                 coverage  values  top value (share)            "
+                         + (f"changed since {previous}" if previous else "changed (first refresh)"))
+            for code, _, _, coverage, values, top, top_share, changed, _, flag in rows:
+                top_text = f"{str(top)[:20]} ({top_share:.0%})" if top is not None else "-"
+                changed_text = f"{changed:.1%}" if changed is not None else "-"
+                lines.append(f"{code:<36}{coverage:>8.1%}{values:>8,}  {top_text:<29}{changed_text:>7}"
+                             + (f"  {flag}" if flag else ""))
+    except duckdb.Error:
+        return lines
+    return lines
+
+
+def describe_segments(warehouse_path: Path) -> list[str]:
+    """Segment sizes at the analysis date with the persons who entered and left since the previous refresh,
+    and the activation files written. Empty when the marts are missing."""
+    lines: list[str] = []
+    try:
+        with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+            rows = connection.execute(
+                "with latest as (select max(refresh_date) as refresh_date from marts.rpt_segment_sizes) "
+                "select sizes.segment_key, segments.segment_kind, segments.is_exportable, sizes.count_members, "
+                "sizes.count_entered, sizes.count_left, sizes.refresh_date "
+                "from marts.rpt_segment_sizes as sizes inner join latest using (refresh_date) "
+                "left join marts.dim_segments as segments using (segment_key) "
+                "order by segments.segment_kind, sizes.count_members desc, sizes.segment_key"
+            ).fetchall()
+            if not rows:
+                return ["no segments"]
+            exported = connection.execute(
+                "select count(distinct segment_key), count(*) from marts.rpt_segment_exports"
+            ).fetchone()
+            lines.append(f"{len(rows)} segments on {rows[0][6]}; {exported[0]} exportable with {exported[1]:,} "
+                         "contactable members exported")
+            lines.append("segment                                        kind     members  entered     left")
+            for key, kind, exportable, members, entered, left, _ in rows:
+                lines.append(f"{key[:45]:<45}{'*' if exportable else ' '} {str(kind):<8}{members:>8,}"
+                             f"{entered:>9,}{left:>9,}")
+            lines.append("* exported to the activation files (persons with marketing consent only)")
+    except duckdb.Error:
+        return lines
     return lines

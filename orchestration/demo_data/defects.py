@@ -45,6 +45,7 @@ SOURCE_REASONS = {
     "tickets": ("type_mismatch", "invalid_value"),
     "campaign_touches": (),
     "products": (),
+    "erasure_requests": ("duplicate", "invalid_identifier"),
 }
 # Flags on rows that stay clean: the value is unusable (or the row is late), the row is not.
 SOURCE_FLAGS = {
@@ -55,6 +56,7 @@ SOURCE_FLAGS = {
     "tickets": (),
     "campaign_touches": (),
     "products": (),
+    "erasure_requests": (),
 }
 
 # Identify traits damaged on purpose (the call itself stays clean).

@@ -47,6 +47,7 @@ from orchestration.demo_data.commerce import (
     schedule_refunds,
 )
 from orchestration.demo_data.crm import CrmState, record_customer_versions, render_customer_lines
+from orchestration.demo_data.erasures import write_erasure_requests
 from orchestration.demo_data.history import write_order_history
 from orchestration.demo_data.mess import (
     damage_customers,
@@ -60,9 +61,9 @@ from orchestration.demo_data.truth import TruthLedger
 from orchestration.demo_data.world import STREAM_DAY, STREAM_MESS, STREAM_TRUNCATION, World
 from orchestration.demo_data.writers import LINES_PER_PART, Outbox, RawWriter, export_orders
 
-# Bumped when the same parameters start to produce different data (2: the order history before the window),
-# so cached data sets (make bench) are regenerated.
-GENERATOR_VERSION = 2
+# Bumped when the same parameters start to produce different data (2: the order history before the window,
+# 3: erasure requests), so cached data sets (make bench) are regenerated.
+GENERATOR_VERSION = 3
 DEFAULT_PERSONS = 4000
 DEFAULT_DAYS = 90
 DEFAULT_END_DATE = "2026-10-31"
@@ -155,6 +156,7 @@ def generate(out_dir: str | Path, persons: int = DEFAULT_PERSONS, days: int = DE
             _simulate_day(world, day, str(date), campaigns_by_day.get(day_index), renderer, crm, ledger, writer,
                           outboxes)
             progress.day_done(day_index, date, ledger.rows_written["events"])
+        write_erasure_requests(world, ledger, writer)
     finally:
         writer.close()
     leftovers = {name: box.leftover_days() for name, box in outboxes.items() if box.leftover_days()}

@@ -98,6 +98,8 @@ class TruthLedger:
         self.rows_written: Counter = Counter()
         self.reasons: dict[str, Counter] = defaultdict(Counter)
         self.flags: dict[str, Counter] = defaultdict(Counter)
+        self.erased = np.zeros(count, dtype=bool)
+        self.erasure_requests: list[dict] = []
 
     # -- identifiers ---------------------------------------------------------------------------------------
 
@@ -232,6 +234,11 @@ class TruthLedger:
                 inside = match & (ordered_ms >= start) & (ordered_ms < start + effect)
                 bought[position[inside]] = True
 
+    def record_erasures(self, persons: list[int], requests: list[dict]) -> None:
+        """The persons who asked to be forgotten, and their requests (identifier in its normal form)."""
+        self.erased[np.asarray(persons, dtype=np.int64)] = True
+        self.erasure_requests.extend(requests)
+
     # -- mess --------------------------------------------------------------------------------------------
 
     def count_rows(self, source: str, defect: np.ndarray, flags: dict[str, int] | None = None) -> None:
@@ -287,6 +294,7 @@ class TruthLedger:
             "platforms": platform_lists,
             "experiment_variation": pa.array(np.array(EXPERIMENT_VARIATIONS)[population.variation]),
             "is_observed": pa.array(np.zeros(count, dtype=bool)),  # filled in by write()
+            "is_erased": pa.array(self.erased),
         })
 
     def _build_identifiers_table(self) -> pa.Table:
@@ -498,6 +506,12 @@ class TruthLedger:
             "campaigns.json": self._summarize_campaigns(),
             "mess.json": self._summarize_mess(),
             "summary.json": summary,
+            "erasure_requests.json": {
+                "definition": "Clean erasure requests the raw export holds (its duplicate and invalid rows are in "
+                              "mess.json): each names one identifier, in its normal form here, of a true person "
+                              "who must be absent from every mart, snapshot and Python-step table.",
+                "requests": self.erasure_requests,
+            },
         }
         for name, content in documents.items():
             (truth_dir / name).write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

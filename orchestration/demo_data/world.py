@@ -19,7 +19,7 @@ EPOCH = dt.date(1970, 1, 1)
 # Independent random streams, so one part of the simulation can change without reshuffling the others.
 STREAM_POPULATION, STREAM_CATALOG, STREAM_SESSIONS, STREAM_FUNNEL, STREAM_DAY = 1, 2, 3, 4, 5
 STREAM_STORES, STREAM_CRM, STREAM_TICKETS, STREAM_CAMPAIGNS, STREAM_MESS, STREAM_TRUNCATION = 6, 7, 8, 9, 10, 11
-STREAM_STORE_ORDERS, STREAM_CRM_START, STREAM_ORDER_HISTORY = 12, 13, 14
+STREAM_STORE_ORDERS, STREAM_CRM_START, STREAM_ORDER_HISTORY, STREAM_ERASURES = 12, 13, 14, 15
 # Order numbers of the order history before the window (history.py) count up from here, below the window's
 # (which start at 0), so both kinds stay unique and a history order's number is lower than any window order's.
 HISTORY_FIRST_ORDER_SERIAL = -100_000_000

@@ -17,6 +17,20 @@ identifier_links_checked as (
     select * from {{ ref('int_identifier_links_checked') }}
 ),
 
+persons_erased as (
+    select * from {{ ref('int_persons_erased') }}
+),
+
+-- each identifier with whether its person is named by an erasure request
+identifiers_flagged as (
+    select
+        identifiers_resolved.*,
+        persons_erased.person_id is not null as is_person_erased
+    from identifiers_resolved
+    left join persons_erased
+        on identifiers_resolved.person_id = persons_erased.person_id
+),
+
 -- An anonymous id or device is shared when the link_limit rule dropped its links to user ids: it logged
 -- in as more users than one person has, so none of those logins says whose its anonymous events are.
 shared_identifiers as (
@@ -48,17 +62,19 @@ events_identified as (
         anonymous_ids.person_id as anonymous_person_id,
         devices.person_id as device_person_id,
         shared_anonymous_ids.identifier_value is not null as is_shared_anonymous_id,
-        shared_devices.identifier_value is not null as is_shared_device_id
+        shared_devices.identifier_value is not null as is_shared_device_id,
+        coalesce(user_ids.is_person_erased or anonymous_ids.is_person_erased or devices.is_person_erased, false)
+            as has_erased_identifier
     from events
-    left join identifiers_resolved as user_ids
+    left join identifiers_flagged as user_ids
         on
             user_ids.identifier_type = 'user_id'
             and events.user_id = user_ids.identifier_value
-    left join identifiers_resolved as anonymous_ids
+    left join identifiers_flagged as anonymous_ids
         on
             anonymous_ids.identifier_type = 'anonymous_id'
             and events.anonymous_id = anonymous_ids.identifier_value
-    left join identifiers_resolved as devices
+    left join identifiers_flagged as devices
         on
             devices.identifier_type = 'device_id'
             and events.device_id = devices.identifier_value
@@ -118,9 +134,10 @@ events_identified as (
     shared_{{ identifier_type }}_attributed as (
         select
             shared_{{ identifier_type }}_logins.event_id,
-            login_user_ids.person_id
+            login_user_ids.person_id,
+            login_user_ids.is_person_erased
         from shared_{{ identifier_type }}_logins
-        left join identifiers_resolved as login_user_ids
+        left join identifiers_flagged as login_user_ids
             on
                 login_user_ids.identifier_type = 'user_id'
                 and login_user_ids.identifier_value = case
@@ -141,6 +158,8 @@ events_ruled as (
         events_identified.*,
         shared_anonymous_id_attributed.person_id as shared_anonymous_id_person_id,
         shared_device_id_attributed.person_id as shared_device_id_person_id,
+        shared_anonymous_id_attributed.is_person_erased as is_shared_anonymous_id_person_erased,
+        shared_device_id_attributed.is_person_erased as is_shared_device_id_person_erased,
         case
             when events_identified.user_person_id is not null then 'user_id'
             when
@@ -227,6 +246,12 @@ final as (
         end as person_id,
         attribution_rule
     from events_ruled
+    -- Rows of persons named by an erasure request go entirely: kept unattributed, they would still carry the
+    -- person's anonymous_id and device_id.
+    where
+        not has_erased_identifier
+        and not (attribution_rule = 'shared_anonymous_id_by_time' and is_shared_anonymous_id_person_erased)
+        and not (attribution_rule = 'shared_device_id_by_time' and is_shared_device_id_person_erased)
 )
 
 select * from final

@@ -8,12 +8,18 @@ identifiers_resolved as (
     select * from {{ ref('int_identifiers_resolved') }}
 ),
 
+persons_erased as (
+    select * from {{ ref('int_persons_erased') }}
+),
+
 -- The first identifier that resolves decides; a blocked one (absent from int_identifiers_resolved) is skipped.
+-- Rows of persons named by an erasure request are dropped.
 tickets_ruled as (
     {{ attribute_by_identifiers(
         'tickets',
         'identifiers_resolved',
         [('user_id', 'user_id'), ('crm_id', 'crm_id'), ('phone', 'phone_hash')],
+        'persons_erased',
     ) }}
 ),
 

@@ -15,6 +15,10 @@ identifier_links_checked as (
     select * from {{ ref('int_identifier_links_checked') }}
 ),
 
+persons_erased as (
+    select * from {{ ref('int_persons_erased') }}
+),
+
 source_positions as (
     {%- for position in range(1, max_source_names + 1) %}
         select {{ position }} as source_position
@@ -127,6 +131,10 @@ final as (
         on persons.person_id = person_source_lists.person_id
     left join person_flags
         on persons.person_id = person_flags.person_id
+    -- persons named by an erasure request are forgotten
+    left join persons_erased
+        on persons.person_id = persons_erased.person_id
+    where persons_erased.person_id is null
 )
 
 select * from final

@@ -4,6 +4,10 @@ person_identifier_versions as (
     select * from {{ ref('snp_person_identifiers') }}
 ),
 
+persons_erased as (
+    select * from {{ ref('int_persons_erased') }}
+),
+
 -- an identifier moved when one version of it ends at the run where the next one starts
 identifier_moves as (
     select
@@ -114,6 +118,18 @@ final as (
         on
             person_merges.merged_person_id = merge_current_persons.merged_person_id
             and person_merges.merged_at = merge_current_persons.merged_at
+    -- int_persons_erased purges the erased persons' history from the snapshot; this also drops a merge
+    -- whose other side is one of them (a person id kept after a split)
+    left join persons_erased as erased_merged
+        on person_merges.merged_person_id = erased_merged.person_id
+    left join persons_erased as erased_surviving
+        on person_merges.surviving_person_id = erased_surviving.person_id
+    left join persons_erased as erased_current
+        on merge_current_persons.current_person_id = erased_current.person_id
+    where
+        erased_merged.person_id is null
+        and erased_surviving.person_id is null
+        and erased_current.person_id is null
 )
 
 select * from final

@@ -12,6 +12,10 @@ loaded_files as (
     select * from {{ ref('stg_ingest__loaded_files') }}
 ),
 
+identifiers_erased as (
+    select * from {{ ref('int_identifiers_erased') }}
+),
+
 quarantined_rows as (
     {%- for staged in sources %}
         select
@@ -22,6 +26,28 @@ quarantined_rows as (
         from {{ staged.source_name }}_quarantined
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+),
+
+-- A detail naming an identifier of a person named by an erasure request (a CRM duplicate names its crm_id)
+-- is never shown as the example; the row still counts.
+rows_naming_erased_identifiers as (
+    select distinct
+        quarantined_rows.source_name,
+        quarantined_rows._raw_row_id
+    from quarantined_rows
+    inner join identifiers_erased
+        on {{ dbt.position('identifiers_erased.identifier_value', 'quarantined_rows.reason_detail') }} > 0
+),
+
+quarantined_rows_checked as (
+    select
+        quarantined_rows.*,
+        rows_naming_erased_identifiers._raw_row_id is null as can_be_example
+    from quarantined_rows
+    left join rows_naming_erased_identifiers
+        on
+            quarantined_rows.source_name = rows_naming_erased_identifiers.source_name
+            and quarantined_rows._raw_row_id = rows_naming_erased_identifiers._raw_row_id
 ),
 
 raw_rows_per_source as (
@@ -37,9 +63,9 @@ rows_per_reason as (
         source_name,
         reason_code,
         count(*) as count_rows,
-        min(_raw_row_id) as example_raw_row_id,
-        min_by(reason_detail, _raw_row_id) as example_reason_detail
-    from quarantined_rows
+        min(case when can_be_example then _raw_row_id end) as example_raw_row_id,
+        min_by(reason_detail, case when can_be_example then _raw_row_id end) as example_reason_detail
+    from quarantined_rows_checked
     group by source_name, reason_code
 ),
 
