@@ -102,7 +102,7 @@ def test_every_rejected_row_has_the_hand_worked_reason(golden_warehouse, attempt
                 "where table_schema = 'staging' and table_name like 'stg_%__quarantined_%' order by 1"
             ).fetchall()
         ]
-        assert len(quarantine_models) == 7, quarantine_models
+        assert len(quarantine_models) == 8, quarantine_models  # one per staged raw entity
         union = " union all ".join(
             f"select source_name, _raw_row_id, reason_code from staging.{model}" for model in quarantine_models
         )
