@@ -12,11 +12,12 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv run demo-data lint test test-python dev bench clean
+.PHONY: help venv run backfill demo-data lint test test-python dev bench clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
 	@echo "make test                                           lint + dbt tests + dbt unit tests + pytest"
+	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]  refresh a range of days (one run, or one per day)"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
 	@echo "make bench [SCALE=1m|10m|100m]                       benchmark: full + one-day incremental refresh, per step"
@@ -33,7 +34,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 venv: $(VENV)/.installed
 
 run: venv
-	@$(PY) -m orchestration.run $(if $(RAW_DIR),--raw-dir "$(RAW_DIR)") $(if $(AS_OF),--as-of "$(AS_OF)")
+	@$(PY) -m orchestration.run $(if $(RAW_DIR),--raw-dir "$(RAW_DIR)") $(if $(AS_OF),--as-of "$(AS_OF)") $(if $(FULL_REFRESH),--full-refresh)
+
+backfill: venv
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]"; exit 2; }
+	@$(PY) -m orchestration.backfill --from "$(FROM)" --to "$(TO)" $(if $(PER_DAY),--per-day) $(if $(RAW_DIR),--raw-dir "$(RAW_DIR)")
 
 demo-data: venv
 	@$(PY) -m orchestration.demo_data --out data/demo $(if $(PERSONS),--persons $(PERSONS)) $(if $(DAYS),--days $(DAYS)) $(if $(SEED),--seed $(SEED))

@@ -45,6 +45,7 @@ import duckdb
 
 from orchestration.person_clusters import analysis_date
 from orchestration.settings import load_settings
+from orchestration.storage import fsync_path, sql_literal
 
 SEGMENTS_TABLE = "marts.dim_segments"
 EXPORTS_TABLE = "marts.rpt_segment_exports"
@@ -93,19 +94,6 @@ def exportable_segments(connection: duckdb.DuckDBPyConnection, pinned_as_of: str
     return keys, as_of.isoformat() if isinstance(as_of, date) else str(as_of)
 
 
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file's or a folder's data and metadata to disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _file_entry(path: Path) -> dict:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -117,15 +105,15 @@ def _file_entry(path: Path) -> dict:
 def write_segment_files(connection: duckdb.DuckDBPyConnection, segment_key: str, folder: Path) -> SegmentExport:
     """<segment_key>.csv and .parquet in folder, rows ordered by person_id, each fsynced."""
     query = (f"select {', '.join(EXPORT_COLUMNS)} from {EXPORTS_TABLE} "
-             f"where segment_key = {_sql_text(segment_key)} order by person_id")
+             f"where segment_key = {sql_literal(segment_key)} order by person_id")
     files = {}
     for extension, options in FILE_FORMATS.items():
         path = folder / f"{segment_key}.{extension}"
-        connection.execute(f"copy ({query}) to {_sql_text(str(path))} ({options})")
-        _fsync(path)
+        connection.execute(f"copy ({query}) to {sql_literal(str(path))} ({options})")
+        fsync_path(path)
         files[extension] = _file_entry(path)
     rows = connection.execute(
-        f"select count(*) from {EXPORTS_TABLE} where segment_key = {_sql_text(segment_key)}").fetchone()[0]
+        f"select count(*) from {EXPORTS_TABLE} where segment_key = {sql_literal(segment_key)}").fetchone()[0]
     return SegmentExport(segment_key, int(rows), files)
 
 
@@ -138,7 +126,7 @@ def _write_manifest(folder: Path, as_of_date: str, segments: list[SegmentExport]
     }
     path = folder / MANIFEST_NAME
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    _fsync(path)
+    fsync_path(path)
 
 
 @contextmanager
@@ -181,7 +169,7 @@ def _swap_in(partial: Path, final: Path, token: str) -> None:
         if has_previous:
             os.replace(retired, final)  # the previous export goes back
         raise
-    _fsync(final.parent)
+    fsync_path(final.parent)
     if has_previous:
         _remove(retired)
 
@@ -195,7 +183,7 @@ def _point_latest(export_dir: Path, token: str) -> None:
     link = export_dir / f".{LATEST_NAME}.partial-{token}"
     link.symlink_to(dates[-1], target_is_directory=True)
     os.replace(link, export_dir / LATEST_NAME)
-    _fsync(export_dir)
+    fsync_path(export_dir)
 
 
 def export_segments(connection: duckdb.DuckDBPyConnection, export_dir: Path, pinned_as_of: str = "") -> ExportResult:
@@ -211,7 +199,7 @@ def export_segments(connection: duckdb.DuckDBPyConnection, export_dir: Path, pin
         try:
             segments = [write_segment_files(connection, key, partial) for key in keys]
             _write_manifest(partial, as_of_date, segments)
-            _fsync(partial)
+            fsync_path(partial)
             _swap_in(partial, final, token)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)

@@ -49,7 +49,7 @@ PUBLISH_STEP = "publish"
 MODEL_STEPS = (
     ("staging", ("seeds/", "models/staging/", "models/marts/quality/")),
     ("identity", ("models/intermediate/identity/", "models/marts/identity/", "snapshots/")),
-    ("sessions", ("int_events_sessionized", "fct_sessions")),
+    ("sessions", ("int_persons_resessionized", "int_events_sessionized", "fct_sessions")),
     ("daily activity", ("fct_person_daily_activity",)),
     ("behavior reports", ("models/intermediate/behavior/", "models/marts/behavior/")),
     ("value", ("models/intermediate/value/", "models/marts/value/", "models/staging/clv/")),

@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import RAW_SOURCES
+from orchestration.storage import sql_literal
 
 JSON_LINE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -109,10 +110,6 @@ def discover_files(source_dir: Path) -> tuple[list[Path], list[Path]]:
     return data_files, ignored
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _csv_header(path: Path) -> list[str]:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
@@ -122,7 +119,7 @@ def _csv_header(path: Path) -> list[str]:
 
 def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
     """A SELECT producing (_row_number, _parse_error, payload) for one file."""
-    location = _sql_text(str(path))
+    location = sql_literal(str(path))
     kind = file_format(path)
     if kind == "parquet":
         return f"""
@@ -145,7 +142,7 @@ def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
     header = _csv_header(path)
     if not header or len(set(header)) != len(header):
         raise ValueError(f"CSV header is empty or repeats a column name: {header}")
-    columns = ", ".join(f"{_sql_text(name)}: 'VARCHAR'" for name in header)
+    columns = ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header)
     connection.execute("drop table if exists csv_rejects; drop table if exists csv_reject_scans")
     return f"""
         select row_number() over () as _row_number, null as _parse_error, to_json(r) as payload
@@ -165,17 +162,17 @@ def _read_file(
     """Read one file into the temporary table `file_rows`; returns (rows, rows the reader rejected)."""
     date_match = DATE_FOLDER.search(relative_path)
     common = f"""
-        {_sql_text(relative_path)} as _file_path,
-        {f"date {_sql_text(date_match.group(1))}" if date_match else "null::date"} as _file_date,
-        {_sql_text(load_id)} as _load_id,
-        {_sql_text(loaded_at.isoformat())}::timestamp as _loaded_at
+        {sql_literal(relative_path)} as _file_path,
+        {f"date {sql_literal(date_match.group(1))}" if date_match else "null::date"} as _file_date,
+        {sql_literal(load_id)} as _load_id,
+        {sql_literal(loaded_at.isoformat())}::timestamp as _loaded_at
     """
     connection.execute(f"create or replace temp table file_rows ({RAW_COLUMNS})")
     try:
         rows_select = _rows_select(connection, path)
         connection.execute(f"""
             insert into file_rows by name
-            select {_sql_text(relative_path)} || ':' || _row_number as _raw_row_id, {common},
+            select {sql_literal(relative_path)} || ':' || _row_number as _raw_row_id, {common},
                 _row_number, _parse_error, payload
             from ({rows_select})
         """)
@@ -183,7 +180,7 @@ def _read_file(
             # Rows the CSV reader could not split into the header's columns keep their text as payload.
             connection.execute(f"""
                 insert into file_rows by name
-                select {_sql_text(relative_path)} || ':line' || line as _raw_row_id, {common},
+                select {sql_literal(relative_path)} || ':line' || line as _raw_row_id, {common},
                     line as _row_number,
                     string_agg(distinct error_type || ': ' || error_message, '; ') as _parse_error,
                     any_value(csv_line) as payload
@@ -197,7 +194,7 @@ def _read_file(
         connection.execute(f"create or replace temp table file_rows ({RAW_COLUMNS})")
         connection.execute(
             f"""insert into file_rows by name
-            select {_sql_text(relative_path)} || ':file' as _raw_row_id, {common}, 0 as _row_number,
+            select {sql_literal(relative_path)} || ':file' as _raw_row_id, {common}, 0 as _row_number,
                 ? as _parse_error, null as payload""",
             [f"unreadable file: {str(error).splitlines()[0][:500]}"],
         )

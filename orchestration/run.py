@@ -1,10 +1,12 @@
 """`make run`: refresh the warehouse through Dagster and print what happened.
 
-    python -m orchestration.run [--raw-dir DIR] [--as-of YYYY-MM-DD]
+    python -m orchestration.run [--raw-dir DIR] [--as-of YYYY-MM-DD] [--full-refresh]
 
-Runs the `refresh_warehouse` job in this process (raw ingest, `dbt build`, source freshness), the same
-assets, checks and pool as a run launched from `dagster dev`, then prints a summary read from the run
-and from the warehouse. Exits 1 when the run failed or a check of error severity failed.
+Runs one daily partition of the `refresh_warehouse` job in this process (raw ingest, `dbt build`, the
+Python steps, quality checks, publication), the same assets, checks and pool as a run launched from
+`dagster dev` or by its schedule, then prints a summary read from the run and from the warehouse. The
+partition is the analysis day: --as-of, else the newest day in the raw folder (see resolve_partition_day).
+Exits 1 when the run failed or a check of error severity failed.
 
 The Dagster instance is ephemeral: `make run` is a one-shot command whose lasting record is the warehouse
 itself (raw._loaded_files, the quality marts) and the summary; an ephemeral instance cannot leave a
@@ -23,11 +25,15 @@ import sys
 import time
 import warnings
 from contextlib import redirect_stderr, redirect_stdout
+from datetime import timedelta
 from pathlib import Path
 
 from orchestration.as_of_date import validate_as_of_date
 from orchestration.settings import PROJECT_DIR, Settings, export_dbt_environment, load_settings
 
+# Run tags of a run over a range of partitions (a single-run backfill).
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
 LOG_PATH = PROJECT_DIR / "logs" / "refresh_warehouse.log"
 # Folders dagster-dbt creates under target/ for each dbt command: '<op>-<run id>-<id>' or '<id>'.
 DBT_INVOCATION_FOLDER = re.compile(r"([a-z0-9_]+-)?[0-9a-f]{7}-[0-9a-f]{7}|[0-9a-f]{7}")
@@ -57,7 +63,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--as-of",
         type=as_of_argument,
         metavar="YYYY-MM-DD",
-        help="analysis day (default: AS_OF, else the latest reporting day in the data)",
+        help="analysis day = the partition refreshed (default: AS_OF, else the newest day in the raw folder)",
+    )
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from scratch (the tag and segment histories are kept)",
     )
     return parser.parse_args(argv)
 
@@ -100,8 +111,45 @@ def prune_dbt_invocation_folders(target_dir: Path, max_age_seconds: float = INVO
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def refresh(settings: Settings):
-    """Execute the refresh_warehouse job in this process; Dagster's and dbt's own log lines go to LOG_PATH."""
+def resolve_partition_day(settings: Settings) -> str:
+    """The day `make run` refreshes: AS_OF, else the newest `date=` folder of the events and orders, else the
+    newest reporting day in their timestamps (read after loading them), else yesterday."""
+    from orchestration.partitions import latest_raw_day, reporting_day, validate_partition_day
+
+    day = settings.as_of_date or latest_raw_day(settings.raw_dir) or latest_loaded_day(settings)
+    return validate_partition_day(day or (reporting_day() - timedelta(days=1)).isoformat())
+
+
+def latest_loaded_day(settings: Settings) -> str | None:
+    """Load the raw folder (the job's ingest then finds nothing new) and read the newest reporting day of an
+    event or order timestamp that is not later than its load time."""
+    import duckdb
+
+    from orchestration.partitions import reporting_time_zone
+    from orchestration.raw_files import load_raw_directory
+
+    if not settings.raw_dir.is_dir():
+        return None
+    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
+        load_raw_directory(connection, settings.raw_dir, sources=["events", "orders"])
+        connection.execute(f"set TimeZone = '{os.environ.get('SOURCE_TIME_ZONE') or 'Asia/Shanghai'}'")
+        latest = connection.execute(f"""
+            select max(cast(timezone('{reporting_time_zone()}', moment) as date))
+            from (
+                select try_cast(json_extract_string(payload, '$.timestamp') as timestamptz) as moment, _loaded_at
+                from raw.events
+                union all
+                select try_cast(json_extract_string(payload, '$.ordered_at') as timestamptz), _loaded_at
+                from raw.orders
+            ) as moments
+            where moment <= cast(_loaded_at as timestamp) at time zone 'UTC'
+        """).fetchone()[0]
+    return latest.isoformat() if latest else None
+
+
+def refresh(settings: Settings, first_day: str, last_day: str | None = None, full_refresh: bool = False):
+    """Execute the refresh_warehouse job in this process for the partition first_day (or the range
+    first_day..last_day in one run); Dagster's and dbt's own log lines go to LOG_PATH."""
     from dagster import BetaWarning, DagsterInstance, PreviewWarning, RunConfig
 
     warnings.filterwarnings("ignore", category=BetaWarning)
@@ -118,37 +166,37 @@ def refresh(settings: Settings):
         run_config = RunConfig(
             ops={
                 "raw_sources": RawIngestConfig(raw_dir=str(settings.raw_dir)),
-                "dbt_models": DbtBuildConfig(as_of_date=settings.as_of_date),
+                "dbt_models": DbtBuildConfig(full_refresh=full_refresh),
             },
             # The terminal gets the steps' progress lines and one line per warning or error; Dagster's
             # full event stream goes to the log file with dbt's output.
             loggers={"console": {"config": {"log_level": "INFO"}}, "terminal_progress": {}},
         )
+        partition = (
+            {"partition_key": first_day}
+            if not last_day or last_day == first_day
+            else {"tags": {ASSET_PARTITION_RANGE_START_TAG: first_day, ASSET_PARTITION_RANGE_END_TAG: last_day}}
+        )
         with DagsterInstance.ephemeral() as instance:
             job = defs.resolve_job_def("refresh_warehouse")
-            return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+            return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False, **partition)
 
 
-def main(argv: list[str] | None = None) -> int:
+def refresh_and_summarize(
+    settings: Settings, first_day: str, last_day: str | None = None, full_refresh: bool = False
+) -> int:
+    """One partition run (or one run over a range of days) and its printed summary; the exit code."""
     started = time.monotonic()
-    arguments = parse_arguments(argv)
+    span = first_day if not last_day or last_day == first_day else f"{first_day}..{last_day}"
+    print(f"Refreshing {settings.warehouse_path} from {settings.raw_dir} (partition {span})", flush=True)
     try:
-        settings = prepare_settings(arguments)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    ensure_demo_data(settings)
-    print(
-        f"Refreshing {settings.warehouse_path} from {settings.raw_dir} "
-        f"(as of {settings.as_of_date or 'the latest day in the data'})",
-        flush=True,
-    )
-    try:
-        result = refresh(settings)
+        result = refresh(settings, first_day, last_day, full_refresh)
     except Exception as error:  # the definitions did not load: most often a dbt parse error
         print(f"error: the refresh could not start: {error}\nfull log: {LOG_PATH}", file=sys.stderr)
         return 1
     from orchestration.assets.dbt import remove_invocation_folders
+    from orchestration.expectations import describe_expectations
+    from orchestration.publication import describe_publication
     from orchestration.summary import (
         collect_summary,
         describe_behavior,
@@ -169,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         summary.value_lines = describe_value(settings.warehouse_path)
         summary.tag_lines = describe_tags(settings.warehouse_path)
         summary.segment_lines = describe_segments(settings.warehouse_path)
+        summary.expectation_lines = describe_expectations(settings.warehouse_path, result.run_id)
+    summary.publication_lines = describe_publication(settings, result.run_id)
     print(format_summary(summary))
     if summary.exit_code == 0:
         remove_invocation_folders(result.run_id)
@@ -176,6 +226,22 @@ def main(argv: list[str] | None = None) -> int:
     if any("lock" in " ".join(message).lower() for _, message in summary.failed_steps):
         print("Another process holds the warehouse file (dagster dev? a DuckDB shell?): close it, run again.")
     return summary.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        settings = prepare_settings(arguments)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    ensure_demo_data(settings)
+    try:
+        day = resolve_partition_day(settings)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return refresh_and_summarize(settings, day, full_refresh=arguments.full_refresh)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,12 @@ class Settings:
     export_dir: Path = PROJECT_DIR / "warehouse" / "exports"
     # Seed of the k-means clustering step (orchestration/person_clusters.py): same data + seed, same clusters.
     cluster_seed: int = 42
+    # What BI tools read (orchestration/publication.py): a copy of the marts swapped in atomically after the
+    # blocking checks of a refresh passed; never opened for writing in place.
+    published_path: Path = PROJECT_DIR / "warehouse" / "published" / "profile.duckdb"
+    # A partition run re-sessionizes, besides every person whose events changed, the persons active in the
+    # this-many reporting days before its day (a safety margin for late corrections; 0: changes only).
+    refresh_lookback_days: int = 3
 
     @property
     def warehouse_dir(self) -> Path:
@@ -73,6 +79,10 @@ def load_settings() -> Settings:
         as_of_date=os.environ.get("AS_OF") or "",
         export_dir=_path_from_environment("EXPORT_DIR", str(warehouse_path.parent / "exports")),
         cluster_seed=int(os.environ.get("CLUSTER_SEED") or 42),
+        published_path=_path_from_environment(
+            "PUBLISHED_PATH", str(warehouse_path.parent / "published" / warehouse_path.name)
+        ),
+        refresh_lookback_days=int(os.environ.get("REFRESH_LOOKBACK_DAYS") or 3),
     )
 
 

@@ -18,7 +18,7 @@ from orchestration.settings import RAW_SOURCES
 
 MAX_ERROR_LINES = 12
 RAW_LOAD_FIELDS = ("files_loaded", "files_unchanged", "files_removed", "rows_loaded", "rows_rejected_by_reader")
-CHECK_DETAIL_KEYS = ("status", "age_hours", "dagster_dbt/failed_row_count", "error")
+CHECK_DETAIL_KEYS = ("status", "age_hours", "dagster_dbt/failed_row_count", "message", "error")
 
 
 @dataclass
@@ -56,6 +56,9 @@ class RefreshSummary:
     # Tag quality and segment sizes as of the analysis date.
     tag_lines: list[str] = field(default_factory=list)
     segment_lines: list[str] = field(default_factory=list)
+    # Great Expectations results of the run (quality.expectation_results) and what BI readers now see.
+    expectation_lines: list[str] = field(default_factory=list)
+    publication_lines: list[str] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[CheckOutcome]:
@@ -233,7 +236,12 @@ def format_summary(summary: RefreshSummary) -> str:
         lines += ["", "Tags (marts.rpt_tag_quality)"] + [f"  {line}" for line in summary.tag_lines]
     if summary.segment_lines:
         lines += ["", "Segments (marts.rpt_segment_sizes)"] + [f"  {line}" for line in summary.segment_lines]
+    if summary.expectation_lines:
+        lines += ["", "Great Expectations (quality.expectation_results)"]
+        lines += [f"  {line}" for line in summary.expectation_lines]
     lines += [""] + _check_lines(summary)
+    if summary.publication_lines:
+        lines += ["", "Published for BI readers"] + [f"  {line}" for line in summary.publication_lines]
     if summary.failed_steps:
         lines += ["", "Failed steps"]
         for step_key, message in summary.failed_steps:

@@ -16,7 +16,9 @@ from orchestration.customer_value import (
     describe_fits,
     refresh_customer_value_models,
 )
+from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
 from orchestration.progress import report_progress
+from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings
 
 CUSTOMER_VALUE_GROUP = "clv"
@@ -46,10 +48,14 @@ PREDICTIONS_KEY = AssetKey(PREDICTIONS_TABLE.split("."))
         ),
     ],
     pool=WAREHOUSE_POOL,
+    partitions_def=daily_partitions,
+    backfill_policy=backfill_policy,
 )
 def customer_value_models(context: AssetExecutionContext):
     settings = load_settings()
-    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
+    with retry_transient_failures(context), duckdb.connect(
+        str(settings.warehouse_path), config=settings.duckdb_config
+    ) as connection:
         results = refresh_customer_value_models(connection)
     # The tables hold one row per parameter of each fit and one per person of each reference date.
     fits = sum(len(fit.parameters) for result in results for fit in (result.bg_nbd, result.gamma_gamma))

@@ -38,7 +38,9 @@ from pydantic import Field
 from orchestration.as_of_date import dbt_vars_arguments
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.assets.raw import raw_asset_key
+from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
 from orchestration.progress import report_progress
+from orchestration.retries import retry_transient_failures
 from orchestration.settings import PROJECT_DIR, export_dbt_environment, load_settings
 
 # Files whose change changes the manifest; a manifest older than any of them is parsed again.
@@ -121,15 +123,16 @@ def dbt_resource() -> DbtCliResource:
 
 
 class DbtBuildConfig(Config):
-    as_of_date: str = Field(
-        default="",
-        description="Analysis (as-of) reporting day YYYY-MM-DD. Empty: the AS_OF setting, else the latest "
-        "reporting day in the clean data.",
-    )
     other_vars: dict[str, Any] = Field(
         default_factory=dict,
         description="Other dbt vars for this build (rule parameters of dbt_project.yml), "
-        'e.g. {"quarantine_rate_warn": 0.1}.',
+        'e.g. {"quarantine_rate_warn": 0.1}. The analysis date and the re-processing window come from the '
+        "run's partition.",
+    )
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the incremental models from scratch (dbt --full-refresh). The tag and segment "
+        "histories are never rebuilt (full_refresh: false): they hold what earlier refreshes saw.",
     )
 
 
@@ -184,21 +187,29 @@ class BuildProgress:
     dagster_dbt_translator=dbt_translator,
     pool=WAREHOUSE_POOL,
     name="dbt_models",
+    partitions_def=daily_partitions,
+    backfill_policy=backfill_policy,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     settings = load_settings()
     export_dbt_environment(settings)
-    arguments = ["build", *dbt_vars_arguments(config.as_of_date or settings.as_of_date, config.other_vars)]
+    window = context_refresh_window(context, settings.refresh_lookback_days)
+    arguments = ["build", *dbt_vars_arguments(window.as_of_date, {**config.other_vars, **window.dbt_vars()})]
+    if config.full_refresh:
+        arguments.append("--full-refresh")
     report_progress(context, f"dbt {' '.join(arguments)}: {len(context.selected_asset_keys)} models and seeds")
     progress = BuildProgress(context)
-    invocation = dbt.cli(arguments, context=context)
-    try:
-        for event in invocation.stream():
-            progress.record(event)
-            yield event
-    finally:
-        progress.report_tests()
-        _keep_partial_parse(invocation.target_path)
+    # A build that could not open the warehouse (another process holds its lock) is retried with backoff;
+    # a failed test or model is not (orchestration/retries.py).
+    with retry_transient_failures(context):
+        invocation = dbt.cli(arguments, context=context)
+        try:
+            for event in invocation.stream():
+                progress.record(event)
+                yield event
+        finally:
+            progress.report_tests()
+            _keep_partial_parse(invocation.target_path)
 
 
 def invocation_target_path(context: AssetExecutionContext | AssetCheckExecutionContext, step: str) -> Path:

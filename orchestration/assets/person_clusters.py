@@ -19,7 +19,9 @@ from orchestration.person_clusters import (
     describe_clusters,
     refresh_person_clusters,
 )
+from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
 from orchestration.progress import report_progress
+from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings
 
 CLUSTERING_GROUP = "clustering"
@@ -57,12 +59,16 @@ SELECTION_KEY = AssetKey(SELECTION_TABLE.split("."))
         ),
     ],
     pool=WAREHOUSE_POOL,
+    partitions_def=daily_partitions,
+    backfill_policy=backfill_policy,
 )
 def person_clusters(context: AssetExecutionContext):
     settings = load_settings()
-    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
-        result = refresh_person_clusters(connection, settings.cluster_seed,
-                                         analysis_date(connection, settings.as_of_date))
+    as_of_date = context_refresh_window(context, settings.refresh_lookback_days).as_of_date
+    with retry_transient_failures(context), duckdb.connect(
+        str(settings.warehouse_path), config=settings.duckdb_config
+    ) as connection:
+        result = refresh_person_clusters(connection, settings.cluster_seed, analysis_date(connection, as_of_date))
     lines = describe_clusters(result)
     for line in lines:
         report_progress(context, f"clusters: {line}")

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.progress import report_progress
+from orchestration.retries import retry_transient_failures
 from orchestration.raw_files import SourceLoad, load_raw_directory
 from orchestration.settings import RAW_SOURCES, export_dbt_environment, load_settings
 
@@ -86,7 +87,9 @@ def raw_sources(context: AssetExecutionContext, config: RawIngestConfig):
         raise FileNotFoundError(f"Raw folder {raw_dir} does not exist (set RAW_DIR or the raw_dir config).")
     report_progress(context, f"ingest from {raw_dir}")
     selected = [source for source in RAW_SOURCES if raw_asset_key(source) in context.selected_asset_keys]
-    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
+    with retry_transient_failures(context), duckdb.connect(
+        str(settings.warehouse_path), config=settings.duckdb_config
+    ) as connection:
         loads = load_raw_directory(
             connection, raw_dir, progress=lambda message: report_progress(context, message), sources=selected
         )

@@ -21,10 +21,14 @@ class RefreshResult:
     output: str
 
 
-def run_refresh(raw_dir: Path, warehouse_path: Path, salt: str, as_of: str | None = None) -> RefreshResult:
-    """`python -m orchestration.run --raw-dir raw_dir` into warehouse_path; returns its exit status and output."""
+def run_refresh(
+    raw_dir: Path, warehouse_path: Path, salt: str, as_of: str | None = None, environment: dict[str, str] | None = None
+) -> RefreshResult:
+    """`python -m orchestration.run --raw-dir raw_dir` into warehouse_path; returns its exit status and output.
+    `environment` adds settings (e.g. PARTITIONS_START_DATE for data older than the default first partition)."""
     environment = {
         **os.environ,
+        **(environment or {}),
         "WAREHOUSE_PATH": str(warehouse_path),
         "DUCKDB_TEMP_DIRECTORY": str(warehouse_path.parent / "tmp"),
         "PII_HASH_SALT": salt,

@@ -22,7 +22,7 @@ def test_every_model_seed_and_snapshot_lands_in_exactly_one_step(tmp_path):
     assert "stg_events__events" in steps["staging"] and "event_dictionary" in steps["staging"]
     assert "rpt_source_row_accounting" in steps["staging"]
     assert {"int_identifiers_resolved", "dim_persons", "snp_person_identifiers"} <= set(steps["identity"])
-    assert set(steps["sessions"]) == {"int_events_sessionized", "fct_sessions"}
+    assert set(steps["sessions"]) == {"int_persons_resessionized", "int_events_sessionized", "fct_sessions"}
     assert steps["daily activity"] == ["fct_person_daily_activity"]
     # The most specific rule wins: models/staging/clv/ (value) over models/staging/ (staging).
     assert {"stg_clv__person_predictions", "int_person_purchase_histories", "fct_person_value"} <= set(steps["value"])

@@ -45,8 +45,9 @@ def cdnow_warehouse(tmp_path_factory) -> Path:
     orders = write_cdnow_orders(folder / "raw")
     assert orders == 6919
     warehouse = folder / "warehouse" / "profile.duckdb"
+    # CDNOW's purchases are from 1997-98: the partitions must start before them.
     result = run_refresh(raw_dir=folder / "raw", warehouse_path=warehouse, salt="cdnow-test-salt",
-                         as_of=CALIBRATION_END.isoformat())
+                         as_of=CALIBRATION_END.isoformat(), environment={"PARTITIONS_START_DATE": "1996-01-01"})
     assert warehouse.exists(), result.output[-4000:]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         built = connection.execute(

@@ -1,0 +1,115 @@
+"""Daily partitions: one partition per reporting day, and what a partition run hands to dbt.
+
+A partition run for day D refreshes the warehouse "as of D" (every as-of mart counts activity up to and
+including D) and re-sessionizes, besides every person whose events changed (the incremental models find
+those themselves, however late the events arrived), the persons active in the REFRESH_LOOKBACK_DAYS days
+before D. A run over a range of days (a backfill, one run per BackfillPolicy.single_run) is as of its last
+day and re-processes the whole range plus the lookback.
+
+The partitions start on PARTITIONS_START_DATE (the first day your data can hold) and end today, both in
+REPORTING_TIME_ZONE: the day boundaries are those of every `*_date` column.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dagster import AssetExecutionContext, BackfillPolicy, DailyPartitionsDefinition
+
+DEFAULT_PARTITIONS_START_DATE = "2024-01-01"
+DATE_FOLDER = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
+# The sources whose newest day is the default analysis day: the ones the dbt macro as_of_date reads.
+ACTIVITY_SOURCES = ("events", "orders")
+
+
+def reporting_time_zone() -> str:
+    return os.environ.get("REPORTING_TIME_ZONE") or "Asia/Shanghai"
+
+
+def partitions_start_date() -> str:
+    return os.environ.get("PARTITIONS_START_DATE") or DEFAULT_PARTITIONS_START_DATE
+
+
+# end_offset=1: today's partition exists too, so a run can refresh the day in progress (the sensor does when
+# today's files land); the schedule refreshes yesterday, the last complete day.
+daily_partitions = DailyPartitionsDefinition(
+    start_date=partitions_start_date(), timezone=reporting_time_zone(), end_offset=1, fmt="%Y-%m-%d"
+)
+# A backfill of a date range is one run: the warehouse has one writer, and the incremental models process a
+# range of days as cheaply as one.
+backfill_policy = BackfillPolicy.single_run()
+
+
+@dataclass(frozen=True)
+class RefreshWindow:
+    """The days a partition run covers: as of `last_day`, re-processing from `first_day` minus the lookback."""
+
+    first_day: date
+    last_day: date
+    lookback_days: int
+
+    @property
+    def as_of_date(self) -> str:
+        return self.last_day.isoformat()
+
+    @property
+    def refresh_from_date(self) -> str:
+        return (self.first_day - timedelta(days=self.lookback_days)).isoformat()
+
+    def dbt_vars(self) -> dict[str, Any]:
+        return {"as_of_date": self.as_of_date, "refresh_from_date": self.refresh_from_date}
+
+
+def refresh_window(first_key: str, last_key: str, lookback_days: int) -> RefreshWindow:
+    """The window of the partition keys first_key..last_key (the same key for a single-day run)."""
+    first_day, last_day = date.fromisoformat(first_key), date.fromisoformat(last_key)
+    if last_day < first_day:
+        raise ValueError(f"partition range {first_key}..{last_key} ends before it starts")
+    if lookback_days < 0:
+        raise ValueError(f"the lookback must be 0 days or more, got {lookback_days}")
+    return RefreshWindow(first_day=first_day, last_day=last_day, lookback_days=lookback_days)
+
+
+def context_refresh_window(context: AssetExecutionContext, lookback_days: int) -> RefreshWindow:
+    """The refresh window of a run: its partition key range."""
+    key_range = context.partition_key_range
+    return refresh_window(key_range.start, key_range.end, lookback_days)
+
+
+def reporting_day(moment: datetime | None = None) -> date:
+    """The reporting day of `moment` (default: now)."""
+    return (moment or datetime.now(tz=ZoneInfo("UTC"))).astimezone(ZoneInfo(reporting_time_zone())).date()
+
+
+def latest_raw_day(raw_dir: Path, sources: tuple[str, ...] = ACTIVITY_SOURCES) -> str | None:
+    """The newest `date=YYYY-MM-DD` folder holding a file of the activity sources; None when they are not
+    split by day."""
+    days = [
+        match.group(1)
+        for source in sources
+        if (raw_dir / source).is_dir()
+        for path in (raw_dir / source).rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+        for match in [DATE_FOLDER.search(path.relative_to(raw_dir).as_posix())]
+        if match
+    ]
+    return max(days) if days else None
+
+
+def validate_partition_day(day: str) -> str:
+    """day if it is one of the partitions, else a ValueError that says which days are."""
+    start = daily_partitions.start.date()
+    if date.fromisoformat(day) < start:
+        raise ValueError(
+            f"{day} is before the first partition {start.isoformat()}: set PARTITIONS_START_DATE to an earlier day"
+        )
+    today = reporting_day()
+    if date.fromisoformat(day) > today:
+        raise ValueError(f"{day} is after today ({today.isoformat()} in {reporting_time_zone()})")
+    return day
