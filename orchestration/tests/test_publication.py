@@ -282,6 +282,8 @@ def test_the_asset_waits_out_a_lock_on_the_working_warehouse_and_publishes(setti
 
 # --- end to end: a killed refresh, the recovery, and a reader all along ------------------------------------
 
+# Lines of the broken file: enough for the load's quarantine rate to pass quarantine_rate_error (20%).
+BROKEN_LINES = 2000
 PROGRESS_LINE = re.compile(r"\bdbt\s+\d+/\d+ built in .*\s(staging|intermediate)/")
 KILL_AFTER_LINES = 3
 
@@ -363,8 +365,9 @@ def published_counts(path: Path) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory) -> dict:
     """One refresh without the last day's files (the first publication); then, with a reader process reading
-    the published warehouse throughout: the last day's files arrive, a refresh is killed while dbt builds,
-    and the next refresh runs with no clean-up at all."""
+    the published warehouse throughout: the last day's files arrive with a broken file (that refresh fails its
+    quarantine check), the day is re-delivered without it, a refresh is killed while dbt builds, and the next
+    refresh runs with no clean-up at all."""
     folder = tmp_path_factory.mktemp("publication")
     generate(folder / "demo", persons=300, days=12, seed=7)
     last_day = "date=2026-10-31"
@@ -389,6 +392,16 @@ def scenario(tmp_path_factory) -> dict:
     try:
         time.sleep(2)  # some reads of the first publication before anything changes
         shutil.copytree(held_back, folder / "raw", dirs_exist_ok=True)
+
+        # A bad day: the delivery holds a broken file, the quarantine rate of the load passes its error bound,
+        # the dbt test fails, and the refresh must fail without publishing.
+        broken = folder / "raw" / "events" / last_day / "broken.jsonl"
+        broken.write_text("".join(f"not a JSON record {number}\n" for number in range(BROKEN_LINES)))
+        bad_code, bad_output = run_refresh(folder)
+        after_bad_day = {"returncode": bad_code, "output": bad_output, "counts": published_counts(published_path),
+                         "digest": file_digest(published_path)}
+        broken.unlink()  # the source re-delivers the day without it
+
         warehouse_before = warehouse_path.stat().st_mtime_ns
 
         killed = start_refresh(folder)
@@ -425,10 +438,20 @@ def scenario(tmp_path_factory) -> dict:
         "published_path": published_path,
         "first": first,
         "after_kill": after_kill,
+        "after_bad_day": after_bad_day,
         "recovery": {"returncode": recovery_code, "output": recovery_output},
         "reads": reads,
         "event_lines": count_event_lines(folder / "raw"),
     }
+
+
+def test_a_bad_day_fails_its_blocking_check_and_never_reaches_the_published_copy(scenario):
+    bad_day = scenario["after_bad_day"]
+    assert bad_day["returncode"] == 1, bad_day["output"][-4000:]
+    assert "quarantine_rate_below" in bad_day["output"]
+    assert "published:" not in bad_day["output"]
+    assert bad_day["digest"] == scenario["first"]["digest"]
+    assert bad_day["counts"] == scenario["first"]["counts"]
 
 
 def test_a_refresh_killed_while_dbt_builds_leaves_the_publication_untouched(scenario):
