@@ -54,7 +54,9 @@ session_days as (
         person_id,
         session_date as activity_date,
         count(*) as count_sessions,
-        sum(duration_seconds) as time_spent_seconds,
+        -- rounded to the millisecond durations are measured in: a sum of doubles depends on the order DuckDB
+        -- adds them in, and a refresh must give the same figure every time (incremental = full refresh)
+        round(sum(duration_seconds), 3) as time_spent_seconds,
         sum(case when is_engaged then 1 else 0 end) as count_engaged_sessions
     from sessions
     group by person_id, session_date
