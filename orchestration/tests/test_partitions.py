@@ -141,3 +141,28 @@ def test_backfill_arguments_are_validated_days():
     assert (arguments.first, arguments.last, arguments.per_day) == ("2026-10-01", "2026-10-07", True)
     with pytest.raises(SystemExit):
         parse_backfill_arguments(["--from", "2026-10-32", "--to", "2026-11-01"])
+
+
+def test_a_backfill_is_one_run_over_the_range_by_default(monkeypatch, tmp_path):
+    import orchestration.backfill as backfill
+
+    calls = []
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "profile.duckdb"))
+    monkeypatch.setattr(backfill, "ensure_demo_data", lambda settings: None)
+    monkeypatch.setattr(backfill, "refresh_and_summarize",
+                        lambda settings, first, last=None: calls.append((first, last)) or 0)
+    assert backfill.main(["--from", "2026-10-29", "--to", "2026-10-31", "--raw-dir", str(tmp_path)]) == 0
+    assert calls == [("2026-10-29", "2026-10-31")]
+
+
+def test_a_per_day_backfill_runs_the_days_in_order_and_stops_at_the_first_failure(monkeypatch, tmp_path):
+    import orchestration.backfill as backfill
+
+    calls = []
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "profile.duckdb"))
+    monkeypatch.setattr(backfill, "ensure_demo_data", lambda settings: None)
+    # The second day fails: the third must not run, and the backfill exits with that day's code.
+    monkeypatch.setattr(backfill, "refresh_and_summarize",
+                        lambda settings, first, last=None: calls.append(first) or (1 if first == "2026-10-30" else 0))
+    assert backfill.main(["--from", "2026-10-29", "--to", "2026-10-31", "--per-day", "--raw-dir", str(tmp_path)]) == 1
+    assert calls == ["2026-10-29", "2026-10-30"]
