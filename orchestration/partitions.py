@@ -82,6 +82,23 @@ def context_refresh_window(context: AssetExecutionContext, lookback_days: int) -
     return refresh_window(key_range.start, key_range.end, lookback_days)
 
 
+# Run tag of `make run` without AS_OF: the partition only labels the run, and the analysis date is the latest
+# reporting day of any clean event or order, as the dbt macro as_of_date computes it (a delivery folder's day
+# can be later than the activity it holds).
+AS_OF_FROM_DATA_TAG = "user_profile/as_of_from_data"
+
+
+def run_analysis_date(context: AssetExecutionContext, window: RefreshWindow) -> str:
+    """The analysis date a step of the run uses: the window's last day, or '' (the latest day in the data)."""
+    return "" if context.run.tags.get(AS_OF_FROM_DATA_TAG) == "true" else window.as_of_date
+
+
+def run_dbt_vars(context: AssetExecutionContext, window: RefreshWindow) -> dict[str, Any]:
+    """The dbt vars of the run's window; none when the analysis date comes from the data (dbt then takes the
+    latest day, and re-processes the lookback before it)."""
+    return window.dbt_vars() if run_analysis_date(context, window) else {}
+
+
 def reporting_day(moment: datetime | None = None) -> date:
     """The reporting day of `moment` (default: now)."""
     return (moment or datetime.now(tz=ZoneInfo("UTC"))).astimezone(ZoneInfo(reporting_time_zone())).date()

@@ -112,8 +112,9 @@ def prune_dbt_invocation_folders(target_dir: Path, max_age_seconds: float = INVO
 
 
 def resolve_partition_day(settings: Settings) -> str:
-    """The day `make run` refreshes: AS_OF, else the newest `date=` folder of the events and orders, else the
-    newest reporting day in their timestamps (read after loading them), else yesterday."""
+    """The partition `make run` refreshes: AS_OF, else the newest `date=` folder of the events and orders, else
+    the newest reporting day in their timestamps (read after loading them), else yesterday. Without AS_OF the
+    partition only labels the run: the analysis date is the latest day in the clean data (AS_OF_FROM_DATA_TAG)."""
     from orchestration.partitions import latest_raw_day, reporting_day, validate_partition_day
 
     day = settings.as_of_date or latest_raw_day(settings.raw_dir) or latest_loaded_day(settings)
@@ -147,7 +148,8 @@ def latest_loaded_day(settings: Settings) -> str | None:
     return latest.isoformat() if latest else None
 
 
-def refresh(settings: Settings, first_day: str, last_day: str | None = None, full_refresh: bool = False):
+def refresh(settings: Settings, first_day: str, last_day: str | None = None, full_refresh: bool = False,
+            as_of_from_data: bool = False):
     """Execute the refresh_warehouse job in this process for the partition first_day (or the range
     first_day..last_day in one run); Dagster's and dbt's own log lines go to LOG_PATH."""
     from dagster import BetaWarning, DagsterInstance, PreviewWarning, RunConfig
@@ -162,6 +164,7 @@ def refresh(settings: Settings, first_day: str, last_day: str | None = None, ful
         from orchestration.assets.dbt import DbtBuildConfig
         from orchestration.assets.raw import RawIngestConfig
         from orchestration.definitions import defs
+        from orchestration.partitions import AS_OF_FROM_DATA_TAG
 
         run_config = RunConfig(
             ops={
@@ -172,10 +175,11 @@ def refresh(settings: Settings, first_day: str, last_day: str | None = None, ful
             # full event stream goes to the log file with dbt's output.
             loggers={"console": {"config": {"log_level": "INFO"}}, "terminal_progress": {}},
         )
+        tags = {AS_OF_FROM_DATA_TAG: "true"} if as_of_from_data else {}
         partition = (
-            {"partition_key": first_day}
+            {"partition_key": first_day, "tags": tags}
             if not last_day or last_day == first_day
-            else {"tags": {ASSET_PARTITION_RANGE_START_TAG: first_day, ASSET_PARTITION_RANGE_END_TAG: last_day}}
+            else {"tags": {**tags, ASSET_PARTITION_RANGE_START_TAG: first_day, ASSET_PARTITION_RANGE_END_TAG: last_day}}
         )
         with DagsterInstance.ephemeral() as instance:
             job = defs.resolve_job_def("refresh_warehouse")
@@ -183,14 +187,16 @@ def refresh(settings: Settings, first_day: str, last_day: str | None = None, ful
 
 
 def refresh_and_summarize(
-    settings: Settings, first_day: str, last_day: str | None = None, full_refresh: bool = False
+    settings: Settings, first_day: str, last_day: str | None = None, full_refresh: bool = False,
+    as_of_from_data: bool = False,
 ) -> int:
     """One partition run (or one run over a range of days) and its printed summary; the exit code."""
     started = time.monotonic()
     span = first_day if not last_day or last_day == first_day else f"{first_day}..{last_day}"
-    print(f"Refreshing {settings.warehouse_path} from {settings.raw_dir} (partition {span})", flush=True)
+    as_of = "the latest day in the data" if as_of_from_data else f"partition {span}"
+    print(f"Refreshing {settings.warehouse_path} from {settings.raw_dir} (as of {as_of})", flush=True)
     try:
-        result = refresh(settings, first_day, last_day, full_refresh)
+        result = refresh(settings, first_day, last_day, full_refresh, as_of_from_data)
     except Exception as error:  # the definitions did not load: most often a dbt parse error
         print(f"error: the refresh could not start: {error}\nfull log: {LOG_PATH}", file=sys.stderr)
         return 1
@@ -241,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return refresh_and_summarize(settings, day, full_refresh=arguments.full_refresh)
+    return refresh_and_summarize(settings, day, full_refresh=arguments.full_refresh,
+                                 as_of_from_data=not settings.as_of_date)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from orchestration.activation_exports import EXPORTS_TABLE, SEGMENTS_TABLE, describe_export, export_segments
 from orchestration.assets import WAREHOUSE_POOL
-from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
+from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions, run_analysis_date
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings
@@ -33,11 +33,11 @@ SEGMENTS_KEY = AssetKey(SEGMENTS_TABLE.split("."))
 )
 def segment_files(context: AssetExecutionContext) -> MaterializeResult:
     settings = load_settings()
+    as_of_date = run_analysis_date(context, context_refresh_window(context, settings.refresh_lookback_days))
     with retry_transient_failures(context), duckdb.connect(
         str(settings.warehouse_path), read_only=True, config=settings.duckdb_config
     ) as connection:
-        result = export_segments(connection, settings.export_dir,
-                                 context_refresh_window(context, settings.refresh_lookback_days).as_of_date)
+        result = export_segments(connection, settings.export_dir, as_of_date)
     lines = describe_export(result)
     report_progress(context, f"exports: {lines[0]}")
     return MaterializeResult(metadata={

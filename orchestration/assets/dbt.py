@@ -38,7 +38,13 @@ from pydantic import Field
 from orchestration.as_of_date import dbt_vars_arguments
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.assets.raw import raw_asset_key
-from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
+from orchestration.partitions import (
+    backfill_policy,
+    context_refresh_window,
+    daily_partitions,
+    run_analysis_date,
+    run_dbt_vars,
+)
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import PROJECT_DIR, export_dbt_environment, load_settings
@@ -194,7 +200,9 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtB
     settings = load_settings()
     export_dbt_environment(settings)
     window = context_refresh_window(context, settings.refresh_lookback_days)
-    arguments = ["build", *dbt_vars_arguments(window.as_of_date, {**config.other_vars, **window.dbt_vars()})]
+    arguments = ["build", *dbt_vars_arguments(
+        run_analysis_date(context, window), {**config.other_vars, **run_dbt_vars(context, window)}
+    )]
     if config.full_refresh:
         arguments.append("--full-refresh")
     report_progress(context, f"dbt {' '.join(arguments)}: {len(context.selected_asset_keys)} models and seeds")

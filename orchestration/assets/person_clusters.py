@@ -19,7 +19,7 @@ from orchestration.person_clusters import (
     describe_clusters,
     refresh_person_clusters,
 )
-from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
+from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions, run_analysis_date
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings
@@ -64,7 +64,7 @@ SELECTION_KEY = AssetKey(SELECTION_TABLE.split("."))
 )
 def person_clusters(context: AssetExecutionContext):
     settings = load_settings()
-    as_of_date = context_refresh_window(context, settings.refresh_lookback_days).as_of_date
+    as_of_date = run_analysis_date(context, context_refresh_window(context, settings.refresh_lookback_days))
     with retry_transient_failures(context), duckdb.connect(
         str(settings.warehouse_path), config=settings.duckdb_config
     ) as connection:

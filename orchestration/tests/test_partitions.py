@@ -166,3 +166,17 @@ def test_a_per_day_backfill_runs_the_days_in_order_and_stops_at_the_first_failur
                         lambda settings, first, last=None: calls.append(first) or (1 if first == "2026-10-30" else 0))
     assert backfill.main(["--from", "2026-10-29", "--to", "2026-10-31", "--per-day", "--raw-dir", str(tmp_path)]) == 1
     assert calls == ["2026-10-29", "2026-10-30"]
+
+
+def test_make_run_without_as_of_takes_the_analysis_date_from_the_data_not_the_partition_label():
+    from types import SimpleNamespace
+
+    from orchestration.partitions import AS_OF_FROM_DATA_TAG, run_analysis_date, run_dbt_vars
+
+    window = refresh_window("2026-10-05", "2026-10-05", 3)
+    # A delivery folder dated 10-05 may hold orders of 10-02: the dbt macro then finds 10-02 itself.
+    from_data = SimpleNamespace(run=SimpleNamespace(tags={AS_OF_FROM_DATA_TAG: "true"}))
+    assert run_analysis_date(from_data, window) == "" and run_dbt_vars(from_data, window) == {}
+    pinned = SimpleNamespace(run=SimpleNamespace(tags={}))
+    assert run_analysis_date(pinned, window) == "2026-10-05"
+    assert run_dbt_vars(pinned, window) == {"as_of_date": "2026-10-05", "refresh_from_date": "2026-10-02"}
