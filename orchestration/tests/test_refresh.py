@@ -35,8 +35,12 @@ def refresh(raw_dir: Path):
         ops={"raw_sources": RawIngestConfig(raw_dir=str(raw_dir))},
         loggers={"console": {"config": {"log_level": "WARNING"}}},
     )
+    # As `make run` without AS_OF: the partition of the newest day folder, the analysis date from the data.
+    from orchestration.partitions import AS_OF_FROM_DATA_TAG, latest_raw_day
+
     with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+        result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                        partition_key=latest_raw_day(raw_dir), tags={AS_OF_FROM_DATA_TAG: "true"})
     remove_invocation_folders(result.run_id)
     failures = [
         f"{event.step_key}: {event.step_failure_data.error.message if event.step_failure_data.error else ''}"
