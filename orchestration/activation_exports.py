@@ -28,7 +28,6 @@ One export at a time: the step holds an exclusive lock on <EXPORT_DIR>/.lock.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import json
 import os
@@ -45,7 +44,7 @@ import duckdb
 
 from orchestration.person_clusters import analysis_date
 from orchestration.settings import load_settings
-from orchestration.storage import fsync_path, sql_literal
+from orchestration.storage import exclusive_file_lock, fsync_path, sql_literal
 
 SEGMENTS_TABLE = "marts.dim_segments"
 EXPORTS_TABLE = "marts.rpt_segment_exports"
@@ -131,12 +130,8 @@ def _write_manifest(folder: Path, as_of_date: str, segments: list[SegmentExport]
 
 @contextmanager
 def _export_lock(export_dir: Path) -> Iterator[None]:
-    with (export_dir / LOCK_NAME).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with exclusive_file_lock(export_dir / LOCK_NAME):
+        yield
 
 
 def _remove_leftovers(export_dir: Path) -> None:

@@ -35,7 +35,6 @@ process killed mid-way leaves a partial file that the next publication deletes.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import secrets
 import stat
@@ -49,7 +48,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import Settings, load_settings
-from orchestration.storage import fsync_path, sql_literal
+from orchestration.storage import exclusive_file_lock, fsync_path, sql_literal
 
 # Schemas BI may read. Everything else in the working warehouse stays private to the refresh.
 PUBLISHED_SCHEMAS = ("marts", "quality")
@@ -106,13 +105,8 @@ def stale_partials(published_path: Path) -> list[Path]:
 def _publication_lock(published_path: Path) -> Iterator[None]:
     """One publication at a time per published path. The operating system releases the lock when its holder
     dies, however it dies, so a killed publication never blocks the next one."""
-    lock_path = published_path.with_name(f".{published_path.name}.lock")
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with exclusive_file_lock(published_path.with_name(f".{published_path.name}.lock")):
+        yield
 
 
 def _remove(path: Path) -> None:
