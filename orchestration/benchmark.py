@@ -3,16 +3,20 @@
 1. Generates the demo data set at the chosen scale (cached in data/bench/<scale>/ between runs).
 2. Measures the scan floor: the time DuckDB takes to read every raw event file once and count the events
    per day. Every step is also shown as a multiple of it.
-3. Full refresh into a fresh warehouse: ingest, then the dbt models step by step (staging, identity,
-   sessions, daily activity, behavior reports, value, tags, segments: models are assigned to steps by
-   their folder, so new models land in the right step; the customer-value and clustering Python steps inside
-   theirs), then the data checks (dbt data tests), then publish (the activation export files).
+3. Full refresh into a fresh warehouse: the very run `make run` executes (`python -m orchestration.run`, the
+   Dagster job in one process), with REFRESH_TIMELINE_PATH set so the run writes its steps and dbt nodes as
+   intervals (orchestration/timeline.py). Its wall time is split into the table's steps: ingest, then the dbt
+   models by folder (staging, identity, sessions, daily activity, behavior reports, value, tags, segments;
+   the customer-value and clustering Python steps inside theirs), checks (dbt tests, Great Expectations,
+   source freshness), publish (activation exports and the publication of the marts), dbt start-up (parsing
+   and connecting, per dbt command) and orchestration (loading the definitions, Dagster between steps).
+   While two dbt nodes run at once, each step gets half of that time: the steps add up to the wall time.
 4. One-day incremental refresh: a second warehouse is built from every day but the last (set-up, also
    reported), then the last day's files are added and the refresh runs again; that run is the figure.
 
-Each step runs in a child process, so its wall time and peak memory (max resident set size, from
-wait4) are its own. Prints a table and writes the figures as JSON beside the data. Not a test: nothing
-here asserts a time; docs/benchmarks.md records the figures and the machine.
+Peak memory: the resident set size of the refresh process and its children (dbt), sampled every 0.2 s;
+a step's peak is the largest sample taken while it ran. Prints a table and writes the figures as JSON beside
+the data. Not a test: nothing here asserts a time; docs/benchmarks.md records the figures and the machine.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +38,8 @@ import duckdb
 
 from orchestration.demo_data import generate
 from orchestration.demo_data.generator import GENERATOR_VERSION
-from orchestration.settings import PROJECT_DIR, RAW_SOURCES
+from orchestration.settings import PROJECT_DIR
+from orchestration.timeline import TIMELINE_ENV
 
 # Persons per scale: the demo world averages about 122 events per person over 90 days.
 SCALES = {"1m": 8_200, "10m": 82_000, "100m": 820_000}
@@ -40,12 +47,10 @@ DAYS = 90
 END_DATE = "2026-10-31"
 SEED = 42
 SALT = "benchmark-salt"
-CHECKS_STEP = "checks"
-PUBLISH_STEP = "publish"
+SAMPLE_SECONDS = 0.2
 
-# Model steps in build order: (step, folder prefixes or model names). The most specific rule wins (a model
-# name, else the longest folder); anything else lands in "other models" (built last, so dependencies on
-# every earlier step are satisfied).
+# dbt nodes per step, by the file that defines them: a model name, else the longest folder prefix that
+# matches; anything else lands in "other models". Tests of every kind are checks.
 MODEL_STEPS = (
     ("staging", ("seeds/", "models/staging/", "models/marts/quality/")),
     ("identity", ("models/intermediate/identity/", "models/marts/identity/", "snapshots/")),
@@ -57,16 +62,20 @@ MODEL_STEPS = (
     ("segments", ("models/intermediate/segments/", "models/marts/segments/")),
     ("other models", ("",)),
 )
-STEP_ORDER = ("ingest", *(name for name, _ in MODEL_STEPS), CHECKS_STEP, PUBLISH_STEP)
-# Python steps inside a model step: the step's models that read the dbt source the Python step writes are
-# built after it, the others before (orchestration/customer_value.py: the customer-value models;
-# orchestration/person_clusters.py: k-means on int_person_features, read back through source clustering).
-PYTHON_STEPS = {
-    "value": ("source:clv+", ["-m", "orchestration.customer_value"]),
-    "tags": ("source:clustering+", ["-m", "orchestration.person_clusters"]),
+# Dagster steps outside dbt and the table step each belongs to. Step keys are op names, or asset keys joined
+# by "__"; an op split over several parts of the graph gets "_2", "_3", ... (dbt_models_2, expectations_2).
+DAGSTER_STEPS = {
+    "raw_sources": "ingest",
+    "customer_value_models": "value",
+    "person_clusters": "tags",
+    "expectations": "checks",
+    "source_freshness": "checks",
+    "exports__segment_files": "publish",
+    "published__warehouse": "publish",
 }
-# The publication step after the checks: the activation files of the exportable segments.
-PUBLISH_COMMAND = ["-m", "orchestration.activation_exports"]
+DBT_STARTUP = "dbt start-up"
+ORCHESTRATION = "orchestration"
+STEP_ORDER = ("ingest", *(name for name, _ in MODEL_STEPS), "checks", "publish", DBT_STARTUP, ORCHESTRATION)
 LAYER_SCHEMAS = ("raw", "staging", "intermediate", "marts")
 
 
@@ -82,31 +91,98 @@ class StepFigure:
 class RefreshFigures:
     steps: dict[str, StepFigure] = field(default_factory=dict)
     rows_per_layer: dict[str, int] = field(default_factory=dict)
+    wall_seconds: float = 0.0
+    success: bool = True
+    slowest_nodes: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
-        return sum(figure.seconds or 0.0 for figure in self.steps.values())
+        return self.wall_seconds or sum(figure.seconds or 0.0 for figure in self.steps.values())
 
     @property
     def peak_memory_mb(self) -> float:
         return max((figure.peak_memory_mb or 0.0 for figure in self.steps.values()), default=0.0)
 
 
-def run_measured(command: list[str], environment: dict[str, str], log_path: Path,
-                 allow_failure: bool = False) -> tuple[float, float]:
-    """Run a child process; returns (wall seconds, its peak resident memory in MB). Raises when it fails,
-    unless allow_failure (failing data checks are reported, not fatal)."""
-    started = time.perf_counter()
-    with log_path.open("w") as log:
-        child = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - started
-    if child.returncode != 0 and not allow_failure:
-        tail = log_path.read_text(errors="replace").splitlines()[-25:]
-        raise RuntimeError(f"{' '.join(command[:4])} ... failed (exit {child.returncode}); see {log_path}:\n"
-                           + "\n".join(tail))
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+def model_step(name: str, path: str) -> str:
+    """The table step of a dbt model, seed or snapshot (MODEL_STEPS: a name beats the longest folder)."""
+    candidates = [
+        (sys.maxsize if rule == name else len(rule), -position, step)
+        for position, (step, rules) in enumerate(MODEL_STEPS) for rule in rules
+        if rule == name or ((rule == "" or rule.endswith("/")) and path.startswith(rule))
+    ]
+    return max(candidates)[2]
+
+
+def node_step(node: dict) -> str:
+    return "checks" if node["resource_type"] in ("test", "unit_test") else model_step(node["name"], node["path"])
+
+
+def split_time(intervals: list[tuple[float, float, str]], start: float, end: float,
+               idle_label: str) -> dict[str, float]:
+    """Seconds per label in [start, end]: while k intervals overlap, each gets 1/k of the time; time
+    covered by none goes to idle_label. The values add up to end - start."""
+    moments = sorted({start, end, *(max(start, min(end, moment)) for a, b, _ in intervals for moment in (a, b))})
+    seconds: dict[str, float] = {}
+    for left, right in zip(moments, moments[1:]):
+        active = [label for a, b, label in intervals if a <= left and b >= right and b > a]
+        for label in active or [idle_label]:
+            seconds[label] = seconds.get(label, 0.0) + (right - left) / (len(active) or 1)
+    return seconds
+
+
+def attribute(timeline: dict, run_start: float, run_end: float,
+              samples: list[tuple[float, float]]) -> dict[str, StepFigure]:
+    """Split a refresh's wall time and memory samples into the table's steps (see the module docstring)."""
+    seconds: dict[str, float] = {}
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for step in timeline["steps"]:
+        key, start, end = step["step_key"], step["start"], step["end"]
+        nodes = [node for node in timeline["dbt_nodes"] if node["step_key"] == key]
+        if key.startswith("dbt_models") or nodes:
+            intervals = [(node["start"], node["end"], node_step(node)) for node in nodes]
+            shares = split_time(intervals, start, end, DBT_STARTUP)
+            for start_, end_, label in intervals:
+                spans.setdefault(label, []).append((start_, end_))
+            spans.setdefault(DBT_STARTUP, []).append((start, end))
+        else:
+            label = DAGSTER_STEPS.get(re.sub(r"_\d+$", "", key), ORCHESTRATION)
+            shares = {label: end - start}
+            spans.setdefault(label, []).append((start, end))
+        for label, value in shares.items():
+            seconds[label] = seconds.get(label, 0.0) + value
+    seconds[ORCHESTRATION] = seconds.get(ORCHESTRATION, 0.0) + max(0.0, (run_end - run_start) - sum(seconds.values()))
+    spans.setdefault(ORCHESTRATION, []).append((run_start, run_end))
+    figures = {}
+    for label, value in seconds.items():
+        peak = max((rss for moment, rss in samples
+                    if any(a - SAMPLE_SECONDS <= moment <= b + SAMPLE_SECONDS for a, b in spans.get(label, []))),
+                   default=None)
+        figures[label] = StepFigure(label, value, peak)
+    return figures
+
+
+def tree_rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and all its descendants (MB), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(parent, []).append(int(entry))
+    total, pending = 0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        pending += parents.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def bench_environment(warehouse: Path) -> dict[str, str]:
@@ -115,6 +191,7 @@ def bench_environment(warehouse: Path) -> dict[str, str]:
         "WAREHOUSE_PATH": str(warehouse),
         "DUCKDB_TEMP_DIRECTORY": str(warehouse.parent / "tmp"),
         "EXPORT_DIR": str(warehouse.parent / "exports"),
+        "PUBLISHED_PATH": str(warehouse.parent / "published" / warehouse.name),
         "PII_HASH_SALT": SALT,
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_TARGET": "duckdb",
@@ -158,91 +235,49 @@ def scan_floor_seconds(raw_dir: Path) -> float:
     return seconds
 
 
-def assign_model_steps(environment: dict[str, str], work_dir: Path) -> dict[str, list[str]]:
-    """Models, seeds and snapshots of the project per step, from `dbt ls`."""
-    listing = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "ls", "--resource-type", "model", "seed", "snapshot",
-         "--output", "json", "--output-keys", "name", "original_file_path", "--quiet",
-         "--target-path", str(work_dir / "target")],
-        cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True,
-    )
-    steps: dict[str, list[str]] = {name: [] for name, _ in MODEL_STEPS}
-    for line in listing.stdout.splitlines():
-        if not line.startswith("{"):
-            continue
-        node = json.loads(line)
-        specificity = [
-            (len(rule) if rule == "" or rule.endswith("/") else sys.maxsize, -position, step)
-            for position, (step, rules) in enumerate(MODEL_STEPS) for rule in rules
-            if node["name"] == rule or (rule == "" or rule.endswith("/"))
-            and node["original_file_path"].startswith(rule)
-        ]
-        steps[max(specificity)[2]].append(node["name"])
-    return steps
-
-
-def list_models(selector: str, environment: dict[str, str], work_dir: Path) -> set[str]:
-    """Names of the models a dbt selector picks (`dbt ls`)."""
-    listing = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "ls", "--resource-type", "model", "--select", selector,
-         "--output", "name", "--quiet", "--target-path", str(work_dir / "target")],
-        cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True,
-    )
-    return {line.strip() for line in listing.stdout.splitlines() if line.strip()}
-
-
-def refresh(raw_dir: Path, warehouse: Path, model_steps: dict[str, list[str]], log_dir: Path,
-            after_python: dict[str, set[str]] | None = None) -> RefreshFigures:
-    """Ingest + every model step + checks into `warehouse`, each step measured in its own processes.
-
-    after_python: per step of PYTHON_STEPS, the models to build after its Python command (list_models of
-    its selector); the step's time is the sum of its commands, its memory the largest."""
+def refresh(raw_dir: Path, warehouse: Path, log_dir: Path) -> RefreshFigures:
+    """One `make run` refresh of raw_dir into warehouse, in a child process, measured and split into steps."""
     environment = bench_environment(warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    (warehouse.parent / "tmp").mkdir(exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
-    dbt = str(Path(sys.executable).parent / "dbt")
-    common = ["--target-path", str(log_dir / "target"), "--log-path", str(log_dir), "--quiet"]
-    figures = RefreshFigures()
+    timeline_path = log_dir / "timeline.json"
+    timeline_path.unlink(missing_ok=True)
+    environment.update({TIMELINE_ENV: str(timeline_path), "REFRESH_LOG_PATH": str(log_dir / "refresh_warehouse.log")})
+    samples: list[tuple[float, float]] = []
+    started = time.time()
+    with (log_dir / "run.log").open("w") as log:
+        child = subprocess.Popen([sys.executable, "-m", "orchestration.run", "--raw-dir", str(raw_dir)],
+                                 cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        done = threading.Event()
 
-    def measure(step: str, *commands: list[str], allow_failure: bool = False) -> None:
-        print(f"  {step:<17}", end="", flush=True)
-        seconds, memory, failures = 0.0, 0.0, []
-        for number, command in enumerate(commands):
-            log_path = log_dir / f"{step.replace(' ', '_')}{f'_{number + 1}' if len(commands) > 1 else ''}.log"
-            command_seconds, command_memory = run_measured(command, environment, log_path, allow_failure)
-            seconds, memory = seconds + command_seconds, max(memory, command_memory)
-            failures += [line.strip() for line in log_path.read_text(errors="replace").splitlines()
-                         if line.lstrip().startswith("Failure in")] if allow_failure else []
-        figures.steps[step] = StepFigure(step, seconds, memory, f"{len(failures)} failed, see {log_dir}"
-                                         if failures else "")
-        print(f"{seconds:8.1f}s {memory:8.0f} MB", flush=True)
+        def sample() -> None:
+            while not done.is_set():
+                samples.append((time.time(), tree_rss_mb(child.pid)))
+                done.wait(SAMPLE_SECONDS)
 
-    def build(names: list[str]) -> list[str]:
-        return [dbt, "build", "--select", *names, "--exclude-resource-type", "test", "unit_test", *common]
-
-    measure("ingest", [sys.executable, "-m", "orchestration.benchmark", "ingest", str(raw_dir), str(warehouse)])
-    for step, _ in MODEL_STEPS:
-        names = model_steps.get(step) or []
-        if not names:
-            figures.steps[step] = StepFigure(step, note="no models yet")
-            continue
-        if step not in PYTHON_STEPS:
-            measure(step, build(names))
-            continue
-        after = [name for name in names if name in (after_python or {}).get(step, set())]
-        before = [name for name in names if name not in after]
-        measure(step, *([build(before)] if before else []), [sys.executable, *PYTHON_STEPS[step][1]],
-                *([build(after)] if after else []))
-    measure(CHECKS_STEP, [dbt, "test", "--exclude", "test_type:unit", *common], allow_failure=True)
-    if model_steps.get("segments"):
-        measure(PUBLISH_STEP, [sys.executable, *PUBLISH_COMMAND])
-    else:
-        figures.steps[PUBLISH_STEP] = StepFigure(PUBLISH_STEP, note="no segments yet")
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        child.wait()
+        done.set()
+        sampler.join()
+    ended = time.time()
+    if not timeline_path.exists():
+        tail = (log_dir / "run.log").read_text(errors="replace").splitlines()[-25:]
+        raise RuntimeError(f"the refresh did not run (exit {child.returncode}); see {log_dir}:\n" + "\n".join(tail))
+    timeline = json.loads(timeline_path.read_text())
+    figures = RefreshFigures(attribute(timeline, started, ended, samples), wall_seconds=ended - started,
+                             success=child.returncode == 0)
+    node_seconds: dict[str, float] = {}
+    for node in timeline["dbt_nodes"]:
+        if node["resource_type"] not in ("test", "unit_test"):
+            node_seconds[node["name"]] = node_seconds.get(node["name"], 0.0) + node["end"] - node["start"]
+    figures.slowest_nodes = sorted(node_seconds.items(), key=lambda item: -item[1])[:8]
+    print(f"  {'succeeded' if figures.success else 'FAILED (exit %d)' % child.returncode} in "
+          f"{figures.wall_seconds:.0f}s; summary in {log_dir / 'run.log'}", flush=True)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         for schema in LAYER_SCHEMAS:
             tables = connection.execute(
-                "select table_name from information_schema.tables where table_schema = ?", [schema]
+                "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE'",
+                [schema],
             ).fetchall()
             figures.rows_per_layer[schema] = sum(
                 connection.execute(f'select count(*) from {schema}."{name}"').fetchall()[0][0] for (name,) in tables
@@ -270,7 +305,8 @@ def format_table(full: RefreshFigures, incremental: RefreshFigures | None, floor
     def cells(figure: StepFigure | None) -> str:
         if figure is None or figure.seconds is None:
             return f"{'-':>8} {'-':>8} {'-':>8}"
-        return f"{figure.seconds:8.1f} {figure.seconds / floor:8.1f} {figure.peak_memory_mb:8.0f}"
+        memory = f"{figure.peak_memory_mb:8.0f}" if figure.peak_memory_mb is not None else f"{'-':>8}"
+        return f"{figure.seconds:8.1f} {figure.seconds / floor:8.1f} {memory}"
 
     for step in STEP_ORDER:
         figure = full.steps.get(step)
@@ -283,17 +319,6 @@ def format_table(full: RefreshFigures, incremental: RefreshFigures | None, floor
     return "\n".join(lines)
 
 
-def ingest_main(raw_dir: str, warehouse: str) -> None:
-    """The ingest step (child process): load every raw file into the warehouse, as the Dagster asset does."""
-    from orchestration.raw_files import load_raw_directory
-
-    config = {"threads": os.environ.get("DUCKDB_THREADS", "2"),
-              "memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "8GB"),
-              "temp_directory": os.environ["DUCKDB_TEMP_DIRECTORY"]}
-    with duckdb.connect(warehouse, config=config) as connection:
-        load_raw_directory(connection, Path(raw_dir), sources=RAW_SOURCES)
-
-
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="1m", help="about 1, 10 or 100 million events")
@@ -302,16 +327,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench",
                         help="data sets and benchmark warehouses (default data/bench)")
     parser.add_argument("--skip-incremental", action="store_true", help="only the full refresh")
+    parser.add_argument("--keep-warehouses", action="store_true",
+                        help="keep the benchmark warehouses (deleted by default: about 1.2 GB per million events)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    if argv is None:
-        argv = sys.argv[1:]
-    if argv[:1] == ["ingest"]:
-        ingest_main(*argv[1:3])
-        return 0
-    arguments = parse_arguments(argv)
+    arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     persons = arguments.persons or SCALES[arguments.scale]
     label = arguments.scale if not arguments.persons else f"{persons}p{arguments.days}d"
     base = arguments.work_dir.resolve() / label
@@ -321,13 +343,10 @@ def main(argv: list[str] | None = None) -> int:
 
     floor = scan_floor_seconds(raw_dir)
     print(f"scan floor: {floor:.1f}s to read {events:,} raw events and count them per day")
-    model_steps = assign_model_steps(bench_environment(base / "full" / "profile.duckdb"), base)
-    after_python = {step: list_models(selector, bench_environment(base / "full" / "profile.duckdb"), base)
-                    for step, (selector, _) in PYTHON_STEPS.items()}
 
-    print("full refresh:")
+    print("full refresh:", flush=True)
     shutil.rmtree(base / "full", ignore_errors=True)
-    full = refresh(raw_dir, base / "full" / "profile.duckdb", model_steps, base / "logs" / "full", after_python)
+    full = refresh(raw_dir, base / "full" / "profile.duckdb", base / "logs" / "full")
 
     incremental = setup = None
     if not arguments.skip_incremental:
@@ -336,13 +355,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(incremental_raw, ignore_errors=True)
         shutil.rmtree(base / "incremental", ignore_errors=True)
         link_raw_files(raw_dir, incremental_raw, skip_day=last_day)
-        print(f"incremental set-up (every day before {last_day}):")
-        setup = refresh(incremental_raw, base / "incremental" / "profile.duckdb", model_steps,
-                        base / "logs" / "incremental_setup", after_python)
+        print(f"incremental set-up (every day before {last_day}):", flush=True)
+        setup = refresh(incremental_raw, base / "incremental" / "profile.duckdb", base / "logs" / "incremental_setup")
         link_raw_files(raw_dir, incremental_raw, skip_day=None)
-        print(f"one-day incremental refresh (adds {last_day}):")
-        incremental = refresh(incremental_raw, base / "incremental" / "profile.duckdb", model_steps,
-                              base / "logs" / "incremental", after_python)
+        print(f"one-day incremental refresh (adds {last_day}):", flush=True)
+        incremental = refresh(incremental_raw, base / "incremental" / "profile.duckdb", base / "logs" / "incremental")
+        if not arguments.keep_warehouses:
+            shutil.rmtree(base / "incremental", ignore_errors=True)
+    if not arguments.keep_warehouses:
+        shutil.rmtree(base / "full", ignore_errors=True)
 
     print()
     print(f"Benchmark {label}: {events:,} events, {persons:,} persons x {arguments.days} days; "
@@ -351,25 +372,35 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(full, incremental, floor))
     print(f"scan floor {floor:.1f}s; full refresh {full.seconds:.0f}s = {full.seconds / floor:.1f}x floor; "
           f"{events / full.seconds:,.0f} events/s end to end (data generation excluded); "
-          f"peak memory {full.peak_memory_mb / 1024:.1f} GiB")
+          f"peak memory {full.peak_memory_mb / 1024:.1f} GiB" + ("" if full.success else "; the run FAILED"))
     if incremental:
         print(f"one-day incremental refresh {incremental.seconds:.0f}s = "
-              f"{100 * incremental.seconds / full.seconds:.0f}% of the full refresh")
+              f"{100 * incremental.seconds / full.seconds:.0f}% of the full refresh"
+              + ("" if incremental.success else "; the run FAILED"))
     print("rows per layer: " + ", ".join(f"{schema} {rows:,}" for schema, rows in full.rows_per_layer.items()))
+    print("slowest dbt nodes (full): " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in full.slowest_nodes))
+    if incremental:
+        print("slowest dbt nodes (1-day): "
+              + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in incremental.slowest_nodes))
+
+    def figures_json(figures: RefreshFigures | None) -> dict | None:
+        return None if figures is None else {
+            "wall_seconds": figures.wall_seconds, "success": figures.success,
+            "steps": [asdict(figure) for figure in figures.steps.values()],
+            "rows_per_layer": figures.rows_per_layer, "slowest_nodes": figures.slowest_nodes,
+        }
 
     results = {
         "scale": label, "events": events, "persons": persons, "days": arguments.days,
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "duckdb": duckdb.__version__},
         "scan_floor_seconds": floor,
-        "full": {"steps": [asdict(figure) for figure in full.steps.values()], "rows_per_layer": full.rows_per_layer},
-        "incremental_setup": {"steps": [asdict(figure) for figure in setup.steps.values()]} if setup else None,
-        "incremental": {"steps": [asdict(figure) for figure in incremental.steps.values()]} if incremental else None,
+        "full": figures_json(full), "incremental_setup": figures_json(setup), "incremental": figures_json(incremental),
     }
     results_path = base / f"results-{time.strftime('%Y%m%dT%H%M%S')}.json"
     results_path.write_text(json.dumps(results, indent=2))
     print(f"figures written to {results_path}")
-    return 0
+    return 0 if full.success and (incremental is None or incremental.success) else 1
 
 
 if __name__ == "__main__":

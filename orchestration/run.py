@@ -30,11 +30,13 @@ from pathlib import Path
 
 from orchestration.as_of_date import validate_as_of_date
 from orchestration.settings import PROJECT_DIR, Settings, export_dbt_environment, load_settings
+from orchestration.timeline import TIMELINE_ENV, write_timeline
 
 # Run tags of a run over a range of partitions (a single-run backfill).
 ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
 ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
-LOG_PATH = PROJECT_DIR / "logs" / "refresh_warehouse.log"
+# Dagster's and dbt's full output (REFRESH_LOG_PATH moves it, e.g. for concurrent benchmark runs).
+LOG_PATH = Path(os.environ.get("REFRESH_LOG_PATH") or PROJECT_DIR / "logs" / "refresh_warehouse.log")
 # Folders dagster-dbt creates under target/ for each dbt command: '<op>-<run id>-<id>' or '<id>'.
 DBT_INVOCATION_FOLDER = re.compile(r"([a-z0-9_]+-)?[0-9a-f]{7}-[0-9a-f]{7}|[0-9a-f]{7}")
 INVOCATION_FOLDER_MAX_AGE = 24 * 3600  # seconds
@@ -183,7 +185,14 @@ def refresh(settings: Settings, first_day: str, last_day: str | None = None, ful
         )
         with DagsterInstance.ephemeral() as instance:
             job = defs.resolve_job_def("refresh_warehouse")
-            return job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False, **partition)
+            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False,
+                                            **partition)
+            if os.environ.get(TIMELINE_ENV):
+                # For the benchmark: the run's steps and dbt nodes as intervals, before the dbt command
+                # folders are cleaned up (orchestration/timeline.py).
+                write_timeline(Path(os.environ[TIMELINE_ENV]), instance, result.run_id, result.success,
+                               PROJECT_DIR / "target")
+            return result
 
 
 def refresh_and_summarize(
