@@ -16,7 +16,7 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
-	@echo "make test                                           lint + dbt tests + dbt unit tests + pytest"
+	@echo "make test                                           lint + pytest (dbt tests, dbt unit tests, end-to-end refreshes)"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]  refresh a range of days (one run, or one per day)"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"

@@ -43,6 +43,9 @@ class Settings:
     # A partition run re-sessionizes, besides every person whose events changed, the persons active in the
     # this-many reporting days before its day (a safety margin for late corrections; 0: changes only).
     refresh_lookback_days: int = 3
+    # dbt unit tests check the SQL against hand-made rows, not the data: CI runs them (the golden refresh of
+    # make test sets DBT_UNIT_TESTS=1); a refresh skips them, as dbt advises for production builds.
+    dbt_unit_tests: bool = False
 
     @property
     def warehouse_dir(self) -> Path:
@@ -83,6 +86,7 @@ def load_settings() -> Settings:
             "PUBLISHED_PATH", str(warehouse_path.parent / "published" / warehouse_path.name)
         ),
         refresh_lookback_days=int(os.environ.get("REFRESH_LOOKBACK_DAYS") or 3),
+        dbt_unit_tests=(os.environ.get("DBT_UNIT_TESTS") or "0").lower() in ("1", "true", "yes"),
     )
 
 
