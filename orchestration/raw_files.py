@@ -16,7 +16,9 @@ every file format, so staging reads all sources alike:
 
 Loading is incremental and idempotent: `raw._loaded_files` remembers each file's size and
 modification time; unchanged files are skipped, changed files are replaced, vanished files are removed.
-Each file is swapped in its own transaction, so a failed load leaves every file at its old or new version.
+New and changed files are swapped in by groups of files, one transaction each (rows straight into
+raw.<source>, no staging copy; old rows deleted only for files loaded before), so a failed or killed load
+leaves every file at its old or new version, never half of each and never twice.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ JSON_LINE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", "
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet",)
 DATE_FOLDER = re.compile(r"(?:^|/)date=(\d{4}-\d{2}-\d{2})(?:/|$)")
+# Raw files loaded per transaction, by their size on disk (gzip: some 8x that in rows); see _load_files.
+TRANSACTION_BYTES = 64 * 2**20
 
 RAW_COLUMNS = """
     _raw_row_id varchar,
@@ -117,6 +121,27 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader(io.StringIO(first_line)), [])
 
 
+@dataclass
+class _PendingFile:
+    """A new or changed file waiting to be loaded, and the figures its manifest entry records."""
+
+    path: Path
+    relative_path: str
+    size: int
+    modified_ns: int
+    loaded_at: datetime | None = None
+    rows: int = 0
+    rejected: int = 0
+
+
+class _UnreadableFile(Exception):
+    """The reader failed on `file` (corrupt gzip or Parquet, broken CSV header); the message says why."""
+
+    def __init__(self, file: _PendingFile, message: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
 def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
     """A SELECT producing (_row_number, _parse_error, payload) for one file."""
     location = sql_literal(str(path))
@@ -128,16 +153,19 @@ def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
         """
     if kind == "json_lines":
         # One VARCHAR column per line: a delimiter that valid JSON never contains raw, no quoting.
-        # Malformed lines are kept verbatim for staging to quarantine.
+        # Malformed lines are kept verbatim for staging to quarantine. Blank lines (only spaces and CRs) are
+        # skipped after numbering. The regex stops at a line's first other character and only CR-ended lines
+        # are trimmed: trim() on every line would copy the payloads, most of the ingest's bytes.
         return f"""
-            select _row_number, null as _parse_error, rtrim(line, chr(13)) as payload
+            select _row_number, null as _parse_error,
+                case when suffix(line, chr(13)) then rtrim(line, chr(13)) else line end as payload
             from (
                 select row_number() over () as _row_number, line
                 from read_csv({location}, columns = {{'line': 'VARCHAR'}}, header = false,
                     delim = chr(31), quote = '', escape = '', auto_detect = false, hive_partitioning = false,
                     strict_mode = false, max_line_size = 16777216)
             )
-            where trim(coalesce(line, ''), chr(13) || ' ') <> ''
+            where regexp_matches(line, '[^\r ]')
         """
     header = _csv_header(path)
     if not header or len(set(header)) != len(header):
@@ -152,55 +180,64 @@ def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
     """
 
 
-def _read_file(
+def _insert_file(
     connection: duckdb.DuckDBPyConnection,
-    path: Path,
-    relative_path: str,
+    source: str,
+    file: _PendingFile,
     load_id: str,
-    loaded_at: datetime,
-) -> tuple[int, int]:
-    """Read one file into the temporary table `file_rows`; returns (rows, rows the reader rejected)."""
+    unreadable_error: str | None,
+) -> None:
+    """Insert one file's rows straight into raw.<source>, inside the caller's transaction; records its counts.
+
+    Raises _UnreadableFile when the reader fails. The failed statement has then aborted the transaction, so
+    the caller loads the file again with unreadable_error set: one rejected row instead of its content.
+    """
+    relative_path = file.relative_path
     date_match = DATE_FOLDER.search(relative_path)
+    file.loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
     common = f"""
         {sql_literal(relative_path)} as _file_path,
         {f"date {sql_literal(date_match.group(1))}" if date_match else "null::date"} as _file_date,
         {sql_literal(load_id)} as _load_id,
-        {sql_literal(loaded_at.isoformat())}::timestamp as _loaded_at
+        {sql_literal(file.loaded_at.isoformat())}::timestamp as _loaded_at
     """
-    connection.execute(f"create or replace temp table file_rows ({RAW_COLUMNS})")
+    if unreadable_error is not None:
+        # An unreadable file becomes one rejected row, not a crash and not a silent gap: staging quarantines
+        # it as malformed_record.
+        connection.execute(
+            f"""insert into raw.{source} by name
+            select {sql_literal(relative_path + ":file")} as _raw_row_id, {common}, 0 as _row_number,
+                ? as _parse_error, null as payload""",
+            [unreadable_error],
+        )
+        file.rows, file.rejected = 1, 1
+        return
     try:
-        rows_select = _rows_select(connection, path)
-        connection.execute(f"""
-            insert into file_rows by name
-            select {sql_literal(relative_path)} || ':' || _row_number as _raw_row_id, {common},
+        rows_select = _rows_select(connection, file.path)
+        [(rows,)] = connection.execute(f"""
+            insert into raw.{source} by name
+            select {sql_literal(relative_path + ":")} || _row_number as _raw_row_id, {common},
                 _row_number, _parse_error, payload
             from ({rows_select})
-        """)
-        if file_format(path) == "csv":
+        """).fetchall()
+        rejected = 0
+        if file_format(file.path) == "csv":
             # Rows the CSV reader could not split into the header's columns keep their text as payload.
-            connection.execute(f"""
-                insert into file_rows by name
-                select {sql_literal(relative_path)} || ':line' || line as _raw_row_id, {common},
+            [(rejected,)] = connection.execute(f"""
+                insert into raw.{source} by name
+                select {sql_literal(relative_path + ":line")} || line as _raw_row_id, {common},
                     line as _row_number,
                     string_agg(distinct error_type || ': ' || error_message, '; ') as _parse_error,
                     any_value(csv_line) as payload
                 from csv_rejects
                 -- The reader may report several errors for one line: it is still one raw row.
                 group by line
-            """)
+            """).fetchall()
+    except duckdb.InterruptException:
+        raise
     except (duckdb.Error, ValueError, OSError, UnicodeDecodeError) as error:
-        # An unreadable file (corrupt gzip or Parquet, broken header) becomes one rejected row, not a crash
-        # and not a silent gap: staging quarantines it as malformed_record.
-        connection.execute(f"create or replace temp table file_rows ({RAW_COLUMNS})")
-        connection.execute(
-            f"""insert into file_rows by name
-            select {sql_literal(relative_path)} || ':file' as _raw_row_id, {common}, 0 as _row_number,
-                ? as _parse_error, null as payload""",
-            [f"unreadable file: {str(error).splitlines()[0][:500]}"],
-        )
-    return connection.execute(
-        "select count(*), count(_parse_error) from file_rows"
-    ).fetchall()[0]
+        raise _UnreadableFile(file, f"unreadable file: {str(error).splitlines()[0][:500]}") from error
+    file.rows, file.rejected = rows + rejected, rejected
 
 
 @contextmanager
@@ -214,9 +251,72 @@ def _transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
     connection.execute("commit")
 
 
-def _forget_file(connection: duckdb.DuckDBPyConnection, source: str, relative_path: str) -> None:
-    connection.execute(f"delete from raw.{source} where _file_path = ?", [relative_path])
-    connection.execute("delete from raw._loaded_files where source = ? and file_path = ?", [source, relative_path])
+def _forget_files(connection: duckdb.DuckDBPyConnection, source: str, relative_paths: list[str]) -> None:
+    """Delete the rows and manifest entries of files loaded before: one scan of raw.<source> for them all."""
+    if not relative_paths:
+        return
+    connection.execute(f"delete from raw.{source} where _file_path in (select unnest(?::varchar[]))", [relative_paths])
+    connection.execute(
+        "delete from raw._loaded_files where source = ? and file_path in (select unnest(?::varchar[]))",
+        [source, relative_paths],
+    )
+
+
+def _transaction_groups(files: list[_PendingFile], max_bytes: int) -> Iterator[list[_PendingFile]]:
+    """Consecutive runs of files of at most max_bytes on disk together (a bigger file forms its own group)."""
+    group: list[_PendingFile] = []
+    group_bytes = 0
+    for file in files:
+        if group and group_bytes + file.size > max_bytes:
+            yield group
+            group, group_bytes = [], 0
+        group.append(file)
+        group_bytes += file.size
+    if group:
+        yield group
+
+
+def _load_files(
+    connection: duckdb.DuckDBPyConnection,
+    source: str,
+    raw_dir: Path,
+    files: list[_PendingFile],
+    known: set[str],
+    load_id: str,
+) -> None:
+    """Swap new and changed files in: their old rows out, their new rows and manifest entries in.
+
+    Files go in by groups of TRANSACTION_BYTES, one transaction each, so a killed or failed run leaves every
+    file at its old version or its new one, never half of each and never twice. A commit per file costs
+    more than a small file; one transaction for a whole large source peaked at 7.9 GB RSS (10M events, 8 GB
+    memory limit) against 4.4 GB with 64 MiB groups, for the same CPU. An unreadable file aborts its
+    transaction (DuckDB has no savepoints): the files up to it are then loaded again, it as one rejected row,
+    and committed, and the rest follows in a new transaction: each file is read at most twice.
+    """
+    unreadable: dict[str, str] = {}
+    for group in _transaction_groups(files, TRANSACTION_BYTES):
+        start, end = 0, len(group)
+        while start < len(group):
+            batch = group[start:end]
+            try:
+                with _transaction(connection):
+                    known_paths = [file.relative_path for file in batch if file.relative_path in known]
+                    _forget_files(connection, source, known_paths)
+                    for file in batch:
+                        _insert_file(connection, source, file, load_id, unreadable.get(file.relative_path))
+                    connection.executemany(
+                        "insert into raw._loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            [source, str(raw_dir), file.relative_path, file.size, file.modified_ns, load_id,
+                             file.loaded_at, file.rows, file.rejected]
+                            for file in batch
+                        ],
+                    )
+            except _UnreadableFile as error:
+                unreadable[error.file.relative_path] = str(error)
+                end = group.index(error.file) + 1
+                continue
+            start, end = end, len(group)
 
 
 def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
@@ -252,7 +352,7 @@ def load_raw_directory(
                 [source],
             ).fetchall()
         }
-        on_disk = set()
+        on_disk, pending = set(), []
         for path in files:
             relative_path = path.relative_to(raw_dir / source).as_posix()
             on_disk.add(relative_path)
@@ -260,25 +360,16 @@ def load_raw_directory(
             if known.get(relative_path) == (stat.st_size, stat.st_mtime_ns, str(raw_dir)):
                 load.files_unchanged += 1
                 continue
-            loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
-            rows, rejected = _read_file(connection, path, relative_path, load_id, loaded_at)
-            # Swap the file's rows and its manifest entry in one transaction: a file is either its old
-            # version or its new one, never half of each, and never twice.
+            pending.append(_PendingFile(path, relative_path, stat.st_size, stat.st_mtime_ns))
+        _load_files(connection, source, raw_dir, pending, set(known), load_id)
+        load.files_loaded = len(pending)
+        load.rows_loaded = sum(file.rows for file in pending)
+        load.rows_rejected_by_reader = sum(file.rejected for file in pending)
+        vanished = sorted(set(known) - on_disk)
+        if vanished:
             with _transaction(connection):
-                _forget_file(connection, source, relative_path)
-                connection.execute(f"insert into raw.{source} by name select * from file_rows")
-                connection.execute(
-                    "insert into raw._loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [source, str(raw_dir), relative_path, stat.st_size, stat.st_mtime_ns, load_id, loaded_at,
-                     rows, rejected],
-                )
-            load.files_loaded += 1
-            load.rows_loaded += rows
-            load.rows_rejected_by_reader += rejected
-        for relative_path in sorted(set(known) - on_disk):
-            with _transaction(connection):
-                _forget_file(connection, source, relative_path)
-            load.files_removed += 1
+                _forget_files(connection, source, vanished)
+        load.files_removed = len(vanished)
         load.total_rows = connection.execute(f"select count(*) from raw.{source}").fetchall()[0][0]
         progress(
             f"ingest {source:<17} {load.files_loaded:>4} files loaded, {load.files_unchanged:>4} unchanged, "

@@ -3,11 +3,14 @@
 import gzip
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration import raw_files
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import RAW_SOURCES
 
@@ -206,3 +209,107 @@ def test_marker_files_are_skipped_and_unknown_types_reported(connection, raw_dir
     assert load.files_found == 1
     assert [Path(path).name for path in load.ignored_files] == ["notes.txt"]
     assert [row["_file_path"] for row in rows(connection, "events")] == ["a.jsonl"]
+
+
+@pytest.mark.parametrize("transaction_bytes", [raw_files.TRANSACTION_BYTES, 30])
+def test_an_unreadable_file_among_readable_ones_spoils_only_itself(connection, raw_dir, monkeypatch, transaction_bytes):
+    # New files go in by transactions of several files; an unreadable one aborts its transaction, so the files
+    # before it are loaded again and the files after it follow. Each must end up exactly once, whether all
+    # files share one transaction or (30 bytes) they are spread over several.
+    monkeypatch.setattr(raw_files, "TRANSACTION_BYTES", transaction_bytes)
+    write(raw_dir / "events" / "a.jsonl", '{"n": 1}\n{"n": 2}\n')
+    write(raw_dir / "events" / "b.jsonl.gz", b"\x1f\x8b\x08\x00this is not a gzip stream")
+    write(raw_dir / "events" / "c.jsonl", '{"n": 3}\n')
+    write(raw_dir / "events" / "d.jsonl.gz", b"\x1f\x8b\x08\x00neither is this")
+    write(raw_dir / "events" / "e.jsonl", '{"n": 4}\n\n{"n": 5}\n')
+
+    load = loads_by_source(connection, raw_dir)["events"]
+
+    assert (load.files_loaded, load.rows_loaded, load.rows_rejected_by_reader, load.total_rows) == (5, 7, 2, 7)
+    assert [(row["_raw_row_id"], row["payload"]) for row in rows(connection, "events")] == [
+        ("a.jsonl:1", '{"n": 1}'),
+        ("a.jsonl:2", '{"n": 2}'),
+        ("b.jsonl.gz:file", None),
+        ("c.jsonl:1", '{"n": 3}'),
+        ("d.jsonl.gz:file", None),
+        ("e.jsonl:1", '{"n": 4}'),
+        ("e.jsonl:3", '{"n": 5}'),
+    ]
+    manifest = connection.execute(
+        "select file_path, row_count, rejected_row_count from raw._loaded_files where source = 'events' "
+        "order by file_path"
+    ).fetchall()
+    assert manifest == [
+        ("a.jsonl", 2, 0), ("b.jsonl.gz", 1, 1), ("c.jsonl", 1, 0), ("d.jsonl.gz", 1, 1), ("e.jsonl", 2, 0),
+    ]
+
+
+def test_a_changed_a_new_and_a_vanished_file_in_one_run(connection, raw_dir):
+    changed = write(raw_dir / "orders" / "changed.csv", "order_id\n1\n2\n")
+    write(raw_dir / "orders" / "kept.csv", "order_id\n7\n")
+    vanished = write(raw_dir / "orders" / "vanished.csv", "order_id\n8\n")
+    loads_by_source(connection, raw_dir)
+
+    write(changed, "order_id\n3\n")
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 1_000_000_000))
+    write(raw_dir / "orders" / "new.csv", "order_id\n4\n5\n")
+    vanished.unlink()
+    load = loads_by_source(connection, raw_dir)["orders"]
+
+    assert (load.files_loaded, load.files_unchanged, load.files_removed) == (2, 1, 1)
+    assert (load.rows_loaded, load.total_rows) == (3, 4)
+    assert [(row["_raw_row_id"], json.loads(row["payload"])["order_id"]) for row in rows(connection, "orders")] == [
+        ("changed.csv:1", "3"),
+        ("kept.csv:1", "7"),
+        ("new.csv:1", "4"),
+        ("new.csv:2", "5"),
+    ]
+    manifest = connection.execute(
+        "select file_path, row_count from raw._loaded_files where source = 'orders' order by file_path"
+    ).fetchall()
+    assert manifest == [("changed.csv", 1), ("kept.csv", 1), ("new.csv", 2)]
+
+
+def test_a_run_killed_mid_source_leaves_no_partial_file(raw_dir, tmp_path):
+    # The process dies (no rollback, no exception handling) after the second file of a source is inserted:
+    # the next run must find none of that source's new files, then load each exactly once.
+    warehouse = tmp_path / "warehouse.duckdb"
+    changed = write(raw_dir / "events" / "a.jsonl", '{"n": 1}\n')
+    with duckdb.connect(str(warehouse)) as connection:
+        load_raw_directory(connection, raw_dir)
+    write(changed, '{"n": 1}\n{"n": 2}\n')
+    for name in ("b", "c", "d"):
+        write(raw_dir / "events" / f"{name}.jsonl", f'{{"file": "{name}"}}\n')
+    killer = f"""
+import os, duckdb
+from pathlib import Path
+from orchestration import raw_files
+insert_file, inserted = raw_files._insert_file, []
+def insert_then_die(*arguments, **keywords):
+    insert_file(*arguments, **keywords)
+    inserted.append(1)
+    if len(inserted) == 2:
+        os._exit(9)
+raw_files._insert_file = insert_then_die
+raw_files.load_raw_directory(duckdb.connect({str(warehouse)!r}), Path({str(raw_dir)!r}))
+"""
+    result = subprocess.run([sys.executable, "-c", killer], cwd=Path(__file__).parents[2], check=False)
+    assert result.returncode == 9
+
+    with duckdb.connect(str(warehouse)) as connection:
+        assert [row["payload"] for row in rows(connection, "events")] == ['{"n": 1}']  # a.jsonl's old version
+        assert connection.execute("select file_path from raw._loaded_files").fetchall() == [("a.jsonl",)]
+        load = loads_by_source(connection, raw_dir)["events"]
+        assert (load.files_loaded, load.rows_loaded, load.total_rows) == (4, 5, 5)
+        assert [row["_raw_row_id"] for row in rows(connection, "events")] == [
+            "a.jsonl:1", "a.jsonl:2", "b.jsonl:1", "c.jsonl:1", "d.jsonl:1",
+        ]
+
+
+def test_transaction_groups_hold_consecutive_files_up_to_the_byte_budget():
+    files = [raw_files._PendingFile(Path(f"{size}.jsonl"), f"{size}.jsonl", size, 0) for size in (10, 10, 25, 5, 1)]
+
+    groups = list(raw_files._transaction_groups(files, max_bytes=20))
+
+    # A file bigger than the budget still goes in, alone.
+    assert [[file.size for file in group] for group in groups] == [[10, 10], [25], [5, 1]]
