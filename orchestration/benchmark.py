@@ -43,11 +43,15 @@ from orchestration.timeline import TIMELINE_ENV
 
 # Persons per scale: the demo world averages about 122 events per person over 90 days.
 SCALES = {"1m": 8_200, "10m": 82_000, "100m": 820_000}
+EVENTS_PER_PERSON_DAY = 122 / 90
 DAYS = 90
 END_DATE = "2026-10-31"
 SEED = 42
 SALT = "benchmark-salt"
 SAMPLE_SECONDS = 0.2
+# Disk per million events, measured at 10M: raw files (gzip JSON lines and CSV) and a built warehouse.
+RAW_BYTES_PER_MILLION = 0.12 * 2**30
+WAREHOUSE_BYTES_PER_MILLION = 1.3 * 2**30
 
 # dbt nodes per step, by the file that defines them: a model name, else the longest folder prefix that
 # matches; anything else lands in "other models". Tests of every kind are checks.
@@ -183,6 +187,22 @@ def tree_rss_mb(root_pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def enough_disk(base: Path, events: int) -> bool:
+    """Whether the disk holding base has room for the data set and one warehouse; prints why not."""
+    existing = base
+    while not existing.exists():
+        existing = existing.parent
+    cached = (base / "data" / "truth" / "summary.json").exists()
+    needed = events / 1e6 * (WAREHOUSE_BYTES_PER_MILLION + (0 if cached else RAW_BYTES_PER_MILLION))
+    free = shutil.disk_usage(existing).free
+    if free >= needed:
+        return True
+    print(f"error: about {needed / 2**30:,.0f} GiB of disk needed under {base} for ~{events / 1e6:,.0f}M events "
+          f"(data set and one warehouse), {free / 2**30:,.0f} GiB free. Point --work-dir at a larger disk, or "
+          "--force to try anyway.", file=sys.stderr)
+    return False
 
 
 def bench_environment(warehouse: Path) -> dict[str, str]:
@@ -327,6 +347,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--work-dir", type=Path, default=PROJECT_DIR / "data" / "bench",
                         help="data sets and benchmark warehouses (default data/bench)")
     parser.add_argument("--skip-incremental", action="store_true", help="only the full refresh")
+    parser.add_argument("--force", action="store_true", help="run even when the disk looks too small")
     parser.add_argument("--keep-warehouses", action="store_true",
                         help="keep the benchmark warehouses (deleted by default: about 1.2 GB per million events)")
     return parser.parse_args(argv)
@@ -337,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     persons = arguments.persons or SCALES[arguments.scale]
     label = arguments.scale if not arguments.persons else f"{persons}p{arguments.days}d"
     base = arguments.work_dir.resolve() / label
+    if not arguments.force and not enough_disk(base, persons * arguments.days * EVENTS_PER_PERSON_DAY):
+        return 2
     summary = ensure_data(base / "data", persons, arguments.days)
     events = summary["events"]
     raw_dir = base / "data" / "raw"
@@ -347,6 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     print("full refresh:", flush=True)
     shutil.rmtree(base / "full", ignore_errors=True)
     full = refresh(raw_dir, base / "full" / "profile.duckdb", base / "logs" / "full")
+    if not arguments.keep_warehouses:
+        shutil.rmtree(base / "full", ignore_errors=True)  # one warehouse on disk at a time
 
     incremental = setup = None
     if not arguments.skip_incremental:
@@ -362,8 +387,6 @@ def main(argv: list[str] | None = None) -> int:
         incremental = refresh(incremental_raw, base / "incremental" / "profile.duckdb", base / "logs" / "incremental")
         if not arguments.keep_warehouses:
             shutil.rmtree(base / "incremental", ignore_errors=True)
-    if not arguments.keep_warehouses:
-        shutil.rmtree(base / "full", ignore_errors=True)
 
     print()
     print(f"Benchmark {label}: {events:,} events, {persons:,} persons x {arguments.days} days; "

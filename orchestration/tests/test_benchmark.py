@@ -99,3 +99,18 @@ def test_the_table_shows_each_step_as_a_multiple_of_the_scan_floor():
     assert ingest_line.split()[1:4] == ["20.0", "5.0", "512"]
     assert "(no models yet)" in next(line for line in table.splitlines() if line.startswith("value"))
     assert table.splitlines()[-1].split()[1:4] == ["20.0", "5.0", "512"]
+
+
+def test_the_disk_check_counts_the_data_set_only_when_it_is_not_cached(tmp_path, monkeypatch, capsys):
+    from collections import namedtuple
+
+    from orchestration import benchmark
+
+    usage = namedtuple("usage", "total used free")
+    # 10M events: 13 GiB for a warehouse + 1.2 GiB for the raw files
+    monkeypatch.setattr(benchmark.shutil, "disk_usage", lambda path: usage(0, 0, 14 * 2**30))
+    assert not benchmark.enough_disk(tmp_path / "10m", 10_000_000)
+    assert "about 14 GiB of disk needed" in capsys.readouterr().err
+    (tmp_path / "10m" / "data" / "truth").mkdir(parents=True)
+    (tmp_path / "10m" / "data" / "truth" / "summary.json").write_text("{}")
+    assert benchmark.enough_disk(tmp_path / "10m", 10_000_000)
