@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -80,6 +81,18 @@ def context_refresh_window(context: AssetExecutionContext, lookback_days: int) -
     """The refresh window of a run: its partition key range."""
     key_range = context.partition_key_range
     return refresh_window(key_range.start, key_range.end, lookback_days)
+
+
+def run_tags_dbt_vars(tags: Mapping[str, str], lookback_days: int) -> tuple[str, dict[str, Any]]:
+    """(analysis date, dbt vars) of a run from its tags, as its dbt builds get them: for a step that has no
+    partition of its own (source freshness, a check). dbt parses the project again whenever the vars differ
+    from its saved state's (10-20 s), so every dbt command of a run passes the same ones."""
+    first = tags.get("dagster/asset_partition_range_start") or tags.get("dagster/partition")
+    last = tags.get("dagster/asset_partition_range_end") or tags.get("dagster/partition")
+    if not first or not last or tags.get(AS_OF_FROM_DATA_TAG) == "true":
+        return "", {}
+    window = refresh_window(first, last, lookback_days)
+    return window.as_of_date, window.dbt_vars()
 
 
 # Run tag of `make run` without AS_OF: the partition only labels the run, and the analysis date is the latest

@@ -24,8 +24,10 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
+from orchestration.as_of_date import dbt_vars_arguments
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.assets.dbt import dbt_manifest_path, dbt_translator, invocation_target_path
+from orchestration.partitions import run_tags_dbt_vars
 from orchestration.progress import report_progress
 from orchestration.settings import export_dbt_environment, load_settings
 
@@ -99,10 +101,15 @@ _check_keys_by_source = sources_with_freshness_rules(json.loads(dbt_manifest_pat
     pool=WAREHOUSE_POOL,
 )
 def source_freshness(context: AssetCheckExecutionContext, dbt: DbtCliResource):
-    export_dbt_environment(load_settings())
+    settings = load_settings()
+    export_dbt_environment(settings)
+    # The run's dbt vars, though freshness reads none: with other vars than the builds', dbt would parse
+    # the whole project again.
+    as_of_date, dbt_vars = run_tags_dbt_vars(context.run.tags, settings.refresh_lookback_days)
     # Exit code 1 only says some source is stale; the per-source verdicts are in sources.json.
     target_path = invocation_target_path(context, "source_freshness")
-    invocation = dbt.cli(["source", "freshness"], raise_on_error=False, target_path=target_path).wait()
+    invocation = dbt.cli(["source", "freshness", *dbt_vars_arguments(as_of_date, dbt_vars)], raise_on_error=False,
+                         target_path=target_path).wait()
     try:
         results = {entry["unique_id"]: entry for entry in invocation.get_artifact("sources.json")["results"]}
     except (OSError, ValueError, KeyError):

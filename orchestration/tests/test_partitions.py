@@ -180,3 +180,17 @@ def test_make_run_without_as_of_takes_the_analysis_date_from_the_data_not_the_pa
     pinned = SimpleNamespace(run=SimpleNamespace(tags={}))
     assert run_analysis_date(pinned, window) == "2026-10-05"
     assert run_dbt_vars(pinned, window) == {"as_of_date": "2026-10-05", "refresh_from_date": "2026-10-02"}
+
+
+def test_steps_without_a_partition_get_the_dbt_vars_of_the_run_from_its_tags():
+    from orchestration.partitions import run_tags_dbt_vars
+
+    assert run_tags_dbt_vars({"dagster/partition": "2026-10-31"}, 3) == (
+        "2026-10-31", {"as_of_date": "2026-10-31", "refresh_from_date": "2026-10-28"})
+    # a range run: as of its last day, re-processing from its first day minus the lookback
+    assert run_tags_dbt_vars({"dagster/asset_partition_range_start": "2026-10-05",
+                              "dagster/asset_partition_range_end": "2026-10-07"}, 2) == (
+        "2026-10-07", {"as_of_date": "2026-10-07", "refresh_from_date": "2026-10-03"})
+    # make run without AS_OF (the analysis date comes from the data), and a run without partition: no vars
+    assert run_tags_dbt_vars({"dagster/partition": "2026-10-31", "user_profile/as_of_from_data": "true"}, 3) == ("", {})
+    assert run_tags_dbt_vars({}, 3) == ("", {})
