@@ -1,8 +1,30 @@
-{#- Seeds on Spark: dbt-spark's session method formats the seed rows into the INSERT without quoting them
-    (`sql % parameters`), so a text with a quote (an apostrophe in a description) breaks the statement. This
-    override writes every value as an escaped SQL literal instead, for every Spark connection method. -#}
+{#- Seeds on Spark. dbt-spark's session method formats the seed rows into the INSERT without quoting them
+    (`sql % parameters`), so a text with a quote (an apostrophe in a description) breaks the statement.
+    With `method: session` the seed file is read by Spark's CSV reader (the same values as DuckDB's reader);
+    other methods (Thrift, Databricks: the file is not on the cluster) get every value as an escaped literal. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) %}
+    {%- if target.method == 'session' %}
+        {#- Spark in this process sees the project's files: read the seed with Spark's CSV reader, which (like
+            DuckDB's) keeps a text 'null' as text where agate reads it as a missing value. -#}
+        {%- set csv_view = this.identifier ~ '__seed_csv' %}
+        {%- call statement('seed_csv_view') %}
+            create or replace temporary view {{ csv_view }}
+            using csv options (path '{{ model.root_path }}/{{ model.original_file_path }}', header 'true',
+                multiLine 'true', escape '"')
+        {%- endcall %}
+        {%- set sql %}
+            insert into {{ this.render() }}
+            select
+                {%- for col_name in agate_table.column_names %}
+                cast(`{{ col_name }}` as {{ column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) }})
+                {%- if not loop.last %},{% endif %}
+                {%- endfor %}
+            from {{ csv_view }}
+        {%- endset %}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) %}
+        {{ return(sql) }}
+    {%- endif %}
     {%- set statements = [] %}
     {%- for chunk in agate_table.rows | batch(get_batch_size()) %}
         {%- set sql %}
