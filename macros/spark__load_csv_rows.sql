@@ -1,10 +1,12 @@
 {#- Seeds on Spark. dbt-spark's session method formats the seed rows into the INSERT without quoting them
     (`sql % parameters`), so a text with a quote (an apostrophe in a description) breaks the statement.
-    With `method: session` the seed file is read by Spark's CSV reader (the same values as DuckDB's reader);
-    other methods (Thrift, Databricks: the file is not on the cluster) get every value as an escaped literal. -#}
+    On the local `spark` output of profiles.yml (method: session: Spark runs here and sees the project's
+    files; dbt's `target` does not expose the method) the seed file is read by Spark's CSV reader (the same
+    values as DuckDB's reader); other outputs (a Thrift server, Databricks: the file is not on the cluster)
+    get every value as an escaped literal. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
     {%- set column_override = model['config'].get('column_types', {}) %}
-    {%- if target.method == 'session' %}
+    {%- if target.name == 'spark' %}
         {#- Spark in this process sees the project's files: read the seed with Spark's CSV reader, which (like
             DuckDB's) keeps a text 'null' as text where agate reads it as a missing value. -#}
         {%- set csv_view = this.identifier ~ '__seed_csv' %}
