@@ -69,6 +69,8 @@ def spark_conf() -> dict[str, str]:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={Path(metastore_dir).parent} -Duser.timezone=UTC",
         "spark.sql.shuffle.partitions": spark_setting("SPARK_SHUFFLE_PARTITIONS"),
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.analyzer.maxIterations": "1000",
+        "spark.sql.optimizer.maxIterations": "1000",
         "spark.sql.ansi.enabled": "false",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
