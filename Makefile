@@ -70,7 +70,7 @@ spark-run: venv
 
 # The DuckDB/Spark parity test alone (also part of `make test`).
 spark-check: venv
-	@$(PY) -m pytest -q orchestration/tests/test_spark_parity.py
+	@SPARK_PARITY=1 $(PY) -m pytest -q orchestration/tests/test_spark_parity.py
 
 clean:
 	rm -rf warehouse data target logs .dagster_home
