@@ -29,10 +29,8 @@ from orchestration.tests.refresh_helpers import run_refresh
 # Gated until the Spark build passes end to end (int_identifiers_resolved's unrolled rounds do not plan on
 # Spark yet: see the report of the Spark helper); `make spark-check` sets SPARK_PARITY=1. Remove the gate
 # to run it in `make test`.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("SPARK_PARITY") != "1", reason="Spark parity: run with make spark-check"),
-]
+needs_spark_parity = pytest.mark.skipif(os.environ.get("SPARK_PARITY") != "1",
+                                        reason="Spark parity: run with make spark-check")
 
 SALT = "spark-parity-salt"
 AS_OF = "2026-10-31"  # the last generated day of --days 10 (the generator ends on 2026-10-31)
@@ -162,6 +160,8 @@ def differences(duckdb_frame: pd.DataFrame, spark_frame: pd.DataFrame) -> list[s
     return problems
 
 
+@pytest.mark.slow
+@needs_spark_parity
 @pytest.mark.parametrize("mart", COMPARED_MARTS)
 def test_the_spark_build_holds_the_same_rows_as_the_duckdb_build(builds, mart):
     warehouse, spark_marts = builds
