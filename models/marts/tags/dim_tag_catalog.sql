@@ -87,7 +87,7 @@ final as (
         ) as coverage_share,
         cast(coalesce(tag_totals.count_distinct_values, 0) as {{ dbt.type_bigint() }}) as count_distinct_values,
         top_values.top_value,
-        cast(top_values.count_persons_top_value * cast(1 as double) / tag_totals.count_persons_tagged as double) as top_value_share,
+        cast(top_values.count_persons_top_value / tag_totals.count_persons_tagged as double) as top_value_share,
         {{ as_of_date() }} as as_of_date
     from catalog
     cross join person_totals
