@@ -12,7 +12,7 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv run backfill demo-data lint test test-python dev bench clean
+.PHONY: help venv run backfill demo-data lint test test-python dev bench spark-run spark-check clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
@@ -21,6 +21,8 @@ help:
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
 	@echo "make bench [SCALE=1m|10m|100m]                       benchmark: full + one-day incremental refresh, per step"
+	@echo "make spark-run [RAW_DIR=...] [AS_OF=...]            build the whole project on Spark (local; see Scaling out)"
+	@echo "make spark-check                                    build a small data set on DuckDB and Spark, compare the marts"
 	@echo "make clean                                          remove the warehouse, demo data and build output"
 
 # The virtual environment is built from the lock file only; it is rebuilt when the lock changes.
@@ -60,6 +62,15 @@ dev: venv
 SCALE ?= 1m
 bench: venv
 	@$(PY) -m orchestration.benchmark --scale $(SCALE)
+
+# Spark (the `spark` dbt target, local pyspark): ingest, dbt build in three parts, the Python steps, in one process.
+spark-run: venv
+	@$(if $(RAW_DIR),,test -d data/demo/raw || $(MAKE) --no-print-directory demo-data)
+	@DBT_TARGET=spark $(PY) -m orchestration.spark_build --raw-dir "$(or $(RAW_DIR),data/demo/raw)" $(if $(AS_OF),--as-of "$(AS_OF)")
+
+# The DuckDB/Spark parity test alone (also part of `make test`).
+spark-check: venv
+	@SPARK_PARITY=1 $(PY) -m pytest -q orchestration/tests/test_spark_parity.py
 
 clean:
 	rm -rf warehouse data target logs .dagster_home

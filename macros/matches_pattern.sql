@@ -4,7 +4,7 @@
 {%- endmacro %}
 
 {% macro default__matches_pattern(expression, pattern) -%}
-    ({{ expression }} rlike '{{ pattern }}')
+    ({{ expression }} rlike '{{ spark_regex_literal(pattern) }}')
 {%- endmacro %}
 
 {% macro duckdb__matches_pattern(expression, pattern) -%}

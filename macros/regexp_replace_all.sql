@@ -4,7 +4,7 @@
 {%- endmacro %}
 
 {% macro default__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}')
+    regexp_replace({{ expression }}, '{{ spark_regex_literal(pattern) }}', '{{ replacement }}')
 {%- endmacro %}
 
 {% macro duckdb__regexp_replace_all(expression, pattern, replacement) -%}

@@ -39,6 +39,7 @@ from orchestration.lifetime_value import (
     probability_alive,
 )
 from orchestration.settings import load_settings
+from orchestration.table_io import Tables, as_tables, open_tables
 
 HISTORIES_TABLE = "intermediate.int_person_purchase_histories"
 OUTPUT_SCHEMA = "clv"
@@ -155,11 +156,11 @@ def predict_reference_date(histories: pd.DataFrame) -> tuple[pd.DataFrame, Model
     return predictions, bg_nbd, gamma_gamma
 
 
-def refresh_customer_value_models(connection: duckdb.DuckDBPyConnection) -> list[ReferenceFits]:
-    """Fit per reference date of HISTORIES_TABLE and replace FITS_TABLE and PREDICTIONS_TABLE."""
-    histories = connection.execute(
-        f"select * from {HISTORIES_TABLE} order by reference_date, person_id"
-    ).fetchdf()
+def refresh_customer_value_models(warehouse: Tables | duckdb.DuckDBPyConnection) -> list[ReferenceFits]:
+    """Fit per reference date of HISTORIES_TABLE and replace FITS_TABLE and PREDICTIONS_TABLE (on DuckDB or
+    Spark: orchestration/table_io.py)."""
+    tables = as_tables(warehouse)
+    histories = tables.read(f"select * from {HISTORIES_TABLE} order by reference_date, person_id")
     fitted_at = datetime.now(timezone.utc).replace(tzinfo=None)
     prediction_parts: list[pd.DataFrame] = []
     fit_rows: list[dict] = []
@@ -175,29 +176,13 @@ def refresh_customer_value_models(connection: duckdb.DuckDBPyConnection) -> list
         prediction_parts.append(predictions)
         results.append(ReferenceFits(str(pd.Timestamp(reference_date).date()), is_backtest, bg_nbd,
                                      gamma_gamma, len(group)))
-    _replace_tables(connection, pd.DataFrame(fit_rows), prediction_parts)
+    predictions = pd.concat(prediction_parts, ignore_index=True) if prediction_parts else pd.DataFrame()
+    # Both tables in one replace: on DuckDB one transaction, so a failed fit leaves the previous ones in place.
+    tables.replace_tables(OUTPUT_SCHEMA, {
+        FITS_TABLE.split(".")[1]: (FITS_COLUMNS, pd.DataFrame(fit_rows)),
+        PREDICTIONS_TABLE.split(".")[1]: (PREDICTIONS_COLUMNS, predictions),
+    })
     return results
-
-
-def _replace_tables(connection: duckdb.DuckDBPyConnection, fits: pd.DataFrame,
-                    prediction_parts: list[pd.DataFrame]) -> None:
-    connection.execute("begin transaction")
-    try:
-        connection.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
-        connection.execute(f"create or replace table {FITS_TABLE} ({FITS_COLUMNS})")
-        connection.execute(f"create or replace table {PREDICTIONS_TABLE} ({PREDICTIONS_COLUMNS})")
-        if len(fits):
-            connection.register("fits_frame", fits)
-            connection.execute(f"insert into {FITS_TABLE} by name select * from fits_frame")
-            connection.unregister("fits_frame")
-        for part in prediction_parts:
-            connection.register("predictions_frame", part)
-            connection.execute(f"insert into {PREDICTIONS_TABLE} by name select * from predictions_frame")
-            connection.unregister("predictions_frame")
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
 
 
 def describe_fits(results: list[ReferenceFits]) -> list[str]:
@@ -214,13 +199,19 @@ def describe_fits(results: list[ReferenceFits]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.customer_value", description=__doc__.split("\n")[0])
-    parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: the WAREHOUSE_PATH setting)")
+    parser.add_argument("--warehouse", type=Path,
+                        help="DuckDB file (default: the warehouse of the dbt target, DBT_TARGET: duckdb or spark)")
     arguments = parser.parse_args(argv)
     settings = load_settings()
     warehouse = arguments.warehouse or settings.warehouse_path
-    with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
-        for line in describe_fits(refresh_customer_value_models(connection)):
-            print(line)
+    if arguments.warehouse:
+        with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
+            results = refresh_customer_value_models(connection)
+    else:
+        with open_tables(settings) as tables:
+            results = refresh_customer_value_models(tables)
+    for line in describe_fits(results):
+        print(line)
     return 0
 
 

@@ -51,6 +51,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from orchestration.settings import load_settings
+from orchestration.table_io import QueryError, Tables, as_tables, open_tables
 
 FEATURES_TABLE = "intermediate.int_person_features"
 OUTPUT_SCHEMA = "clustering"
@@ -329,54 +330,40 @@ def _selection_frame(selection: pd.DataFrame, seed: int) -> pd.DataFrame:
     return selection
 
 
-def analysis_date(connection: duckdb.DuckDBPyConnection, pinned: str) -> date | None:
+def analysis_date(warehouse: Tables | duckdb.DuckDBPyConnection, pinned: str) -> date | None:
     """The analysis date the features are as of: the pinned AS_OF, else the latest reporting day of any clean
     event or order (the dbt macro as_of_date's rule); None when there is neither."""
     if pinned:
         return date.fromisoformat(pinned)
     try:
-        return connection.execute("""
-            select max(activity_date) from (
+        latest = as_tables(warehouse).read("""
+            select max(activity_date) as latest_day from (
                 select max(event_date) as activity_date from staging.stg_events__events
                 union all
                 select max(ordered_date) as activity_date from staging.stg_orders__orders
             ) as latest_days
-        """).fetchone()[0]
-    except duckdb.Error:
+        """).iloc[0, 0]
+    except QueryError:
         return None
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
 
 
-def refresh_person_clusters(connection: duckdb.DuckDBPyConnection, seed: int,
+def refresh_person_clusters(warehouse: Tables | duckdb.DuckDBPyConnection, seed: int,
                             as_of_date: date | None = None) -> ClusteringResult:
     """Cluster every person of FEATURES_TABLE and replace the three clustering tables."""
-    features = connection.execute(
-        f"select person_id, {', '.join(FEATURE_NAMES)} from {FEATURES_TABLE} order by person_id"
-    ).fetchdf()
+    tables = as_tables(warehouse)
+    features = tables.read(f"select person_id, {', '.join(FEATURE_NAMES)} from {FEATURES_TABLE} order by person_id")
     result = cluster_persons(features, seed)
     selection = result.selection.copy()
     selection["as_of_date"] = as_of_date
     selection["fitted_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
-    _replace_tables(connection, {ASSIGNMENTS_TABLE: (ASSIGNMENTS_COLUMNS, result.assignments),
-                                 PROFILES_TABLE: (PROFILES_COLUMNS, result.profiles),
-                                 SELECTION_TABLE: (SELECTION_COLUMNS, selection)})
+    # The three tables in one replace (on DuckDB one transaction: a failure keeps the previous ones).
+    tables.replace_tables(OUTPUT_SCHEMA, {
+        ASSIGNMENTS_TABLE.split(".")[1]: (ASSIGNMENTS_COLUMNS, result.assignments),
+        PROFILES_TABLE.split(".")[1]: (PROFILES_COLUMNS, result.profiles),
+        SELECTION_TABLE.split(".")[1]: (SELECTION_COLUMNS, selection),
+    })
     return result
-
-
-def _replace_tables(connection: duckdb.DuckDBPyConnection,
-                    tables: dict[str, tuple[str, pd.DataFrame]]) -> None:
-    connection.execute("begin transaction")
-    try:
-        connection.execute(f"create schema if not exists {OUTPUT_SCHEMA}")
-        for table, (columns, frame) in tables.items():
-            connection.execute(f"create or replace table {table} ({columns})")
-            if len(frame):
-                connection.register("clusters_frame", frame)
-                connection.execute(f"insert into {table} by name select * from clusters_frame")
-                connection.unregister("clusters_frame")
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
 
 
 def describe_clusters(result: ClusteringResult) -> list[str]:
@@ -396,14 +383,18 @@ def describe_clusters(result: ClusteringResult) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.person_clusters",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: the WAREHOUSE_PATH setting)")
+    parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: the warehouse of DBT_TARGET)")
     parser.add_argument("--seed", type=int, help="random seed (default: the CLUSTER_SEED setting, 42)")
     arguments = parser.parse_args(argv)
     settings = load_settings()
     warehouse = arguments.warehouse or settings.warehouse_path
     seed = settings.cluster_seed if arguments.seed is None else arguments.seed
-    with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
-        result = refresh_person_clusters(connection, seed, analysis_date(connection, settings.as_of_date))
+    if arguments.warehouse:
+        with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
+            result = refresh_person_clusters(connection, seed, analysis_date(connection, settings.as_of_date))
+    else:
+        with open_tables(settings) as tables:
+            result = refresh_person_clusters(tables, seed, analysis_date(tables, settings.as_of_date))
     for line in describe_clusters(result):
         print(line)
     return 0

@@ -5,7 +5,6 @@ the dbt source `clv` (models/staging/clv/) reads them. Dagster splits the dbt mu
 one run builds the models up to the histories, fits, then builds the rest (see orchestration/customer_value.py).
 """
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from orchestration.assets import WAREHOUSE_POOL
@@ -20,6 +19,7 @@ from orchestration.partitions import backfill_policy, context_refresh_window, da
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings
+from orchestration.table_io import open_tables
 
 CUSTOMER_VALUE_GROUP = "clv"
 HISTORIES_KEY = AssetKey(HISTORIES_TABLE.split("."))
@@ -53,10 +53,9 @@ PREDICTIONS_KEY = AssetKey(PREDICTIONS_TABLE.split("."))
 )
 def customer_value_models(context: AssetExecutionContext):
     settings = load_settings()
-    with retry_transient_failures(context), duckdb.connect(
-        str(settings.warehouse_path), config=settings.duckdb_config
-    ) as connection:
-        results = refresh_customer_value_models(connection)
+    # The warehouse of the dbt target (DBT_TARGET): DuckDB, or Spark tables (orchestration/table_io.py).
+    with retry_transient_failures(context), open_tables(settings) as tables:
+        results = refresh_customer_value_models(tables)
     # The tables hold one row per parameter of each fit and one per person of each reference date.
     fits = sum(len(fit.parameters) for result in results for fit in (result.bg_nbd, result.gamma_gamma))
     predictions = sum(result.persons for result in results)

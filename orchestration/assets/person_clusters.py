@@ -6,7 +6,6 @@ so one run builds the models up to the features, clusters, then builds the rest 
 orchestration/person_clusters.py).
 """
 
-import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from orchestration.assets import WAREHOUSE_POOL
@@ -23,6 +22,7 @@ from orchestration.partitions import backfill_policy, context_refresh_window, da
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings
+from orchestration.table_io import open_tables
 
 CLUSTERING_GROUP = "clustering"
 FEATURES_KEY = AssetKey(FEATURES_TABLE.split("."))
@@ -65,10 +65,9 @@ SELECTION_KEY = AssetKey(SELECTION_TABLE.split("."))
 def person_clusters(context: AssetExecutionContext):
     settings = load_settings()
     as_of_date = run_analysis_date(context, context_refresh_window(context, settings.refresh_lookback_days))
-    with retry_transient_failures(context), duckdb.connect(
-        str(settings.warehouse_path), config=settings.duckdb_config
-    ) as connection:
-        result = refresh_person_clusters(connection, settings.cluster_seed, analysis_date(connection, as_of_date))
+    # The warehouse of the dbt target (DBT_TARGET): DuckDB, or Spark tables (orchestration/table_io.py).
+    with retry_transient_failures(context), open_tables(settings) as tables:
+        result = refresh_person_clusters(tables, settings.cluster_seed, analysis_date(tables, as_of_date))
     lines = describe_clusters(result)
     for line in lines:
         report_progress(context, f"clusters: {line}")

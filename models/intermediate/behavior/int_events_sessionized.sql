@@ -1,9 +1,8 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        file_format='delta',
         pre_hook=[
             "{% if is_incremental() %}
             delete from {{ this }} as stored_events where exists (
@@ -36,8 +35,8 @@
     below cuts their current events from that moment on exactly as a full build does, the first one
     starting a visit (it does: recompute_from_at is a visit start, and nothing before it changed). A
     failure between the delete and the insert heals on the next run: the deleted rows are missing from the
-    stored state, so the diff lists their persons again. Spark: delta tables (file_format; DuckDB ignores
-    it), whose DELETE accepts the EXISTS subquery. -#}
+    stored state, so the diff lists their persons again. Spark: Delta tables (SPARK_FILE_FORMAT=delta,
+    whose DELETE accepts the EXISTS subquery); on Parquet the model is a table (incremental_materialization). -#}
 {%- set timeout_seconds = var('session_timeout_minutes') | int * 60 %}
 {%- set max_seconds = var('session_max_hours') | int * 3600 %}
 

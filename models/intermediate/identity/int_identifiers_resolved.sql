@@ -1,15 +1,17 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='merge',
         unique_key=['identifier_type', 'identifier_value'],
         on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} where not exists (
+            "{% if model.config.materialized == 'incremental' %}
+            delete from {{ this }} where not exists (
                 select 1 from {{ ref('int_identifiers_observed') }} as observed
                 where observed.identifier_type = {{ this }}.identifier_type
                     and observed.identifier_value = {{ this }}.identifier_value
-            )",
+            )
+            {% endif %}",
         ],
     )
 }}

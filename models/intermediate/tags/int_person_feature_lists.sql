@@ -91,7 +91,7 @@ scored_values as (
         person_id,
         'search_terms' as list_name,
         lower({{ clean_text(json_text('properties', 'query')) }}) as list_value,
-        count(*) * 1.0 as score
+        count(*) * cast(1 as double) as score
     from window_events
     where event_name = 'Products Searched' and {{ clean_text(json_text('properties', 'query')) }} is not null
     group by person_id, lower({{ clean_text(json_text('properties', 'query')) }})
@@ -102,7 +102,7 @@ scored_values as (
         sessions.person_id,
         'platforms' as list_name,
         sessions.platform as list_value,
-        count(*) * 1.0 as score
+        count(*) * cast(1 as double) as score
     from sessions
     cross join analysis_dates
     where

@@ -228,7 +228,7 @@ ticket_totals as (
     select
         tickets.person_id,
         count(*) as count_tickets_last_90_days,
-        avg(tickets.csat_score * 1.0) as avg_satisfaction_last_90_days
+        avg(tickets.csat_score * cast(1 as double)) as avg_satisfaction_last_90_days
     from tickets
     cross join analysis_dates
     where

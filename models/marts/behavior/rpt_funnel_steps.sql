@@ -120,7 +120,7 @@ final as (
         step_name,
         cast(persons as {{ dbt.type_bigint() }}) as persons,
         cast(
-            persons * 1.0 / nullif(
+            persons * cast(1 as double) / nullif(
                 max(case when step_number = 1 then persons end) over (
                     partition by funnel_key, breakdown_dimension, breakdown_value
                 ),
@@ -128,7 +128,7 @@ final as (
             ) as double
         ) as conversion_rate_from_first_step,
         cast(
-            persons * 1.0 / nullif(
+            persons * cast(1 as double) / nullif(
                 lag(persons) over (
                     partition by funnel_key, breakdown_dimension, breakdown_value order by step_number
                 ),

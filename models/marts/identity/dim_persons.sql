@@ -30,7 +30,7 @@ source_positions as (
 person_sources as (
     select distinct
         identifiers_resolved.person_id,
-        {{ dbt.split_part('identifiers_resolved.source_names', "','", 'source_positions.source_position') }}
+        {{ list_element("split(identifiers_resolved.source_names, ',')", 'source_positions.source_position') }}
             as source_name
     from identifiers_resolved
     cross join source_positions

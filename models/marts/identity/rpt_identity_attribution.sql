@@ -44,7 +44,7 @@ final as (
         is_attributed,
         count_rows,
         cast(sum(count_rows) over (partition by source_name) as bigint) as count_source_rows,
-        count_rows * 1.0 / sum(count_rows) over (partition by source_name) as share_of_source_rows,
+        count_rows * cast(1 as double) / sum(count_rows) over (partition by source_name) as share_of_source_rows,
         count_persons
     from rows_per_rule
 )

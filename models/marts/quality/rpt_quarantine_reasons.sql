@@ -74,7 +74,7 @@ final as (
         rows_per_reason.source_name,
         rows_per_reason.reason_code,
         rows_per_reason.count_rows,
-        rows_per_reason.count_rows * 1.0 / nullif(raw_rows_per_source.count_raw_rows, 0) as share_of_raw_rows,
+        rows_per_reason.count_rows * cast(1 as double) / nullif(raw_rows_per_source.count_raw_rows, 0) as share_of_raw_rows,
         rows_per_reason.example_raw_row_id,
         rows_per_reason.example_reason_detail
     from rows_per_reason

@@ -77,7 +77,7 @@ final as (
         coalesce(staged_rows_per_load.count_duplicate_rows, 0) as count_duplicate_rows,
         coalesce(staged_rows_per_load.count_quarantined_rows, 0) as count_quarantined_rows,
         coalesce(raw_rows_per_load.count_reader_rejected_rows, 0) as count_reader_rejected_rows,
-        coalesce(staged_rows_per_load.count_quarantined_rows, 0) * 1.0
+        coalesce(staged_rows_per_load.count_quarantined_rows, 0) * cast(1 as double)
         / nullif(coalesce(raw_rows_per_load.count_raw_rows, 0), 0) as quarantine_rate,
         coalesce(raw_rows_per_load.count_raw_rows, 0)
         = coalesce(staged_rows_per_load.count_clean_rows, 0)

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='merge',
         unique_key=['segment_key', 'person_id', 'valid_from'],
         full_refresh=false,

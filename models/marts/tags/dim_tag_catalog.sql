@@ -83,11 +83,11 @@ final as (
         cast(person_totals.count_persons as {{ dbt.type_bigint() }}) as count_persons,
         cast(coalesce(tag_totals.count_persons_tagged, 0) as {{ dbt.type_bigint() }}) as count_persons_tagged,
         cast(
-            coalesce(tag_totals.count_persons_tagged, 0) * 1.0 / nullif(person_totals.count_persons, 0) as double
+            coalesce(tag_totals.count_persons_tagged, 0) * cast(1 as double) / nullif(person_totals.count_persons, 0) as double
         ) as coverage_share,
         cast(coalesce(tag_totals.count_distinct_values, 0) as {{ dbt.type_bigint() }}) as count_distinct_values,
         top_values.top_value,
-        cast(top_values.count_persons_top_value * 1.0 / tag_totals.count_persons_tagged as double) as top_value_share,
+        cast(top_values.count_persons_top_value / tag_totals.count_persons_tagged as double) as top_value_share,
         {{ as_of_date() }} as as_of_date
     from catalog
     cross join person_totals

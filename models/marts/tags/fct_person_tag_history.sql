@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='merge',
         unique_key=['person_id', 'tag_code', 'tag_value', 'valid_from'],
         full_refresh=false,

@@ -107,7 +107,7 @@ measured as (
         end as count_persons_changed,
         case
             when tag_catalog.keep_history and refresh_dates.previous_refresh_date is not null
-                then cast(tag_stability.count_persons_changed * 1.0 / tag_stability.count_persons_tagged_either as double)
+                then cast(tag_stability.count_persons_changed / tag_stability.count_persons_tagged_either as double)
         end as changed_share,
         cast(coalesce(tag_catalog.min_coverage, {{ var('tag_quality_min_coverage') }}) as double) as min_coverage,
         cast(

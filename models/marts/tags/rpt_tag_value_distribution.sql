@@ -25,7 +25,7 @@ final as (
         value_counts.tag_code,
         value_counts.tag_value,
         value_counts.count_persons,
-        cast(value_counts.count_persons * 1.0 / tag_catalog.count_persons_tagged as double) as share_of_persons,
+        cast(value_counts.count_persons * cast(1 as double) / tag_catalog.count_persons_tagged as double) as share_of_persons,
         row_number() over (
             partition by value_counts.tag_code
             order by value_counts.count_persons desc, value_counts.tag_value asc

@@ -1,9 +1,8 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
-        file_format='delta',
         pre_hook=[
             "{% if is_incremental() %}
             delete from {{ this }} as parsed_events
@@ -28,7 +27,8 @@
     yet (a new or re-delivered file gets a new _load_id in the raw ingest); the pre-hook first deletes the rows
     of file versions no longer in raw.events (replaced or removed files) and the rows written under other
     rules (rules_fingerprint: this SQL, the macros it calls, the event_dictionary seed and the vars they read). A failure between the delete and the insert heals on the next run: the deleted versions are
-    parsed again. Spark: delta tables (file_format; DuckDB ignores it). -#}
+    parsed again. Spark: Delta tables (SPARK_FILE_FORMAT=delta); on Parquet the model is a table
+    (incremental_materialization). -#}
 
 {%- set call_fields = {
     'type': 'text', 'messageId': 'text', 'anonymousId': 'text', 'userId': 'text', 'previousId': 'text',
