@@ -17,7 +17,11 @@
     Emits the CTEs <name>_round_0 .. <name>_round_<n> (with their helpers) and, last, <name>: node_id,
     component_node_id (the smallest node_id of its component) and label_settled_round (the last round
     that changed the node's label, 0 when none did; the largest is the number of rounds the graph
-    needed). The caller writes the comma after it. -#}
+    needed). The caller writes the comma after it.
+
+    Dispatched: this default variant (DuckDB) computes every round CTE once (materialized_cte()); Spark
+    inlines each reference, and a round here reads the previous one several times, so the spark variant
+    below reads it once. -#}
 {% macro connected_components(name, nodes, edges, max_rounds_var) -%}
     {{ return(adapter.dispatch('connected_components')(name, nodes, edges, max_rounds_var)) }}
 {%- endmacro %}
