@@ -17,8 +17,16 @@
     Emits the CTEs <name>_round_0 .. <name>_round_<n> (with their helpers) and, last, <name>: node_id,
     component_node_id (the smallest node_id of its component) and label_settled_round (the last round
     that changed the node's label, 0 when none did; the largest is the number of rounds the graph
-    needed). The caller writes the comma after it. -#}
+    needed). The caller writes the comma after it.
+
+    Dispatched: this default variant (DuckDB) computes every round CTE once (materialized_cte()); Spark
+    inlines each reference, and a round here reads the previous one several times, so the spark variant
+    below reads it once. -#}
 {% macro connected_components(name, nodes, edges, max_rounds_var) -%}
+    {{ return(adapter.dispatch('connected_components')(name, nodes, edges, max_rounds_var)) }}
+{%- endmacro %}
+
+{% macro default__connected_components(name, nodes, edges, max_rounds_var) -%}
 {%- set max_rounds = var(max_rounds_var) | int -%}
 {%- if max_rounds < 1 -%}
     {{ exceptions.raise_compiler_error("var " ~ max_rounds_var ~ " must be at least 1, got " ~ max_rounds) }}
@@ -95,6 +103,146 @@
         from {{ name }}_hooks_{{ round_number }}
     ) as targets
     group by targets.node_id
+),
+{%- endfor %}
+
+{{ name }}_convergence as (
+    select max(label_settled_round) as last_changing_round
+    from {{ name }}_round_{{ max_rounds }}
+),
+
+{{ name }} as (
+    select
+        last_round.node_id,
+        case
+            when {{ name }}_convergence.last_changing_round < {{ max_rounds }} then last_round.label
+            else {{ raise_error("'connected_components(" ~ name ~ ") did not converge within " ~ max_rounds
+                ~ " rounds (a label still changed in the last round): raise var " ~ max_rounds_var
+                ~ " and rebuild'") }}
+        end as component_node_id,
+        last_round.label_settled_round
+    from {{ name }}_round_{{ max_rounds }} as last_round
+    cross join {{ name }}_convergence
+)
+{%- endmacro %}
+
+{#- Spark inlines every reference to a CTE, so the chain above (each round reads the previous one several
+    times) has a plan that doubles with every round. Here a round reads the previous round once: every node
+    row carries its neighbour ids (collected once, before round 0), and each of the three steps of a round
+    sends offers with a generator (inline of an array of structs: one row to the node itself, one to its
+    label or one per neighbour) and lets the receiver pick the smallest with a window over the receiving
+    node, keeping only the node's own row. No self-join, so the plan grows by a fixed amount per round.
+    The result, label_settled_round and the convergence error are those of the default variant. -#}
+{% macro spark__connected_components(name, nodes, edges, max_rounds_var) -%}
+{%- set max_rounds = var(max_rounds_var) | int -%}
+{%- if max_rounds < 1 -%}
+    {{ exceptions.raise_compiler_error("var " ~ max_rounds_var ~ " must be at least 1, got " ~ max_rounds) }}
+{%- endif -%}
+{%- set node_fields = "'node_id', node_id, 'label', label, 'label_settled_round', label_settled_round, "
+    ~ "'neighbour_ids', neighbour_ids" -%}
+{%- set no_node_fields = "'node_id', cast(null as bigint), 'label', cast(null as bigint), "
+    ~ "'label_settled_round', cast(null as int), 'neighbour_ids', cast(null as array<bigint>)" -%}
+{{ name }}_adjacency as (
+    select
+        node_id,
+        collect_list(cast(neighbour_id as bigint)) as neighbour_ids
+    from {{ edges }}
+    group by node_id
+),
+
+{{ name }}_round_0 as (
+    select
+        cast(graph_nodes.node_id as bigint) as node_id,
+        cast(graph_nodes.node_id as bigint) as label,
+        0 as label_settled_round,
+        coalesce({{ name }}_adjacency.neighbour_ids, cast(array() as array<bigint>)) as neighbour_ids
+    from {{ nodes }} as graph_nodes
+    left join {{ name }}_adjacency
+        on graph_nodes.node_id = {{ name }}_adjacency.node_id
+),
+{%- for round_number in range(1, max_rounds + 1) %}
+{%- set previous_round = name ~ '_round_' ~ (round_number - 1) %}
+
+-- pointer jumping: a node asks its label for the label's label; the label's own row answers
+{{ name }}_jump_requests_{{ round_number }} as (
+    select inline(array(
+        named_struct('receiver_id', node_id, 'is_request', false, {{ node_fields }}),
+        named_struct('receiver_id', label, 'is_request', true, {{ node_fields }})
+    ))
+    from {{ previous_round }}
+),
+
+{{ name }}_jumped_{{ round_number }} as (
+    select
+        node_id,
+        label,
+        label_settled_round,
+        neighbour_ids,
+        jumped_label
+    from (
+        select
+            *,
+            max(case when not is_request then label end) over (partition by receiver_id) as jumped_label
+        from {{ name }}_jump_requests_{{ round_number }}
+    ) as answered
+    where is_request
+),
+
+-- min-label propagation: a node offers its jumped label to itself and to every neighbour
+{{ name }}_hook_offers_{{ round_number }} as (
+    select inline(concat(
+        array(named_struct('receiver_id', node_id, 'is_own', true, {{ node_fields }}, 'offered_label', jumped_label)),
+        transform(
+            neighbour_ids,
+            neighbour_id -> named_struct(
+                'receiver_id', neighbour_id, 'is_own', false, {{ no_node_fields }}, 'offered_label', jumped_label
+            )
+        )
+    ))
+    from {{ name }}_jumped_{{ round_number }}
+),
+
+{{ name }}_hooks_{{ round_number }} as (
+    select
+        node_id,
+        label,
+        label_settled_round,
+        neighbour_ids,
+        hook_label
+    from (
+        select
+            *,
+            min(offered_label) over (partition by receiver_id) as hook_label
+        from {{ name }}_hook_offers_{{ round_number }}
+    ) as offered
+    where is_own
+),
+
+-- hooking: a node offers its hook label to itself and to its label (a node of the same component)
+{{ name }}_label_offers_{{ round_number }} as (
+    select inline(array(
+        named_struct('receiver_id', node_id, 'is_own', true, {{ node_fields }}, 'offered_label', hook_label),
+        named_struct('receiver_id', label, 'is_own', false, {{ no_node_fields }}, 'offered_label', hook_label)
+    ))
+    from {{ name }}_hooks_{{ round_number }}
+),
+
+{{ name }}_round_{{ round_number }} as (
+    select
+        node_id,
+        new_label as label,
+        case
+            when new_label <> label then {{ round_number }}
+            else label_settled_round
+        end as label_settled_round,
+        neighbour_ids
+    from (
+        select
+            *,
+            min(offered_label) over (partition by receiver_id) as new_label
+        from {{ name }}_label_offers_{{ round_number }}
+    ) as offered
+    where is_own
 ),
 {%- endfor %}
 

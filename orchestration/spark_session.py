@@ -66,7 +66,11 @@ def spark_conf() -> dict[str, str]:
         "spark.driver.memory": spark_setting("SPARK_DRIVER_MEMORY"),
         "spark.sql.warehouse.dir": spark_setting("SPARK_WAREHOUSE_DIR"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={metastore_dir};create=true",
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={Path(metastore_dir).parent} -Duser.timezone=UTC",
+        # -Xss64m: Java serialization of the tasks of int_identifiers_resolved's deep plan overflows the default
+        # thread stack
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={Path(metastore_dir).parent} -Duser.timezone=UTC -Xss64m"
+        ),
         "spark.sql.shuffle.partitions": spark_setting("SPARK_SHUFFLE_PARTITIONS"),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.analyzer.maxIterations": "1000",
