@@ -106,24 +106,7 @@
 ),
 {%- endfor %}
 
-{{ name }}_convergence as (
-    select max(label_settled_round) as last_changing_round
-    from {{ name }}_round_{{ max_rounds }}
-),
-
-{{ name }} as (
-    select
-        last_round.node_id,
-        case
-            when {{ name }}_convergence.last_changing_round < {{ max_rounds }} then last_round.label
-            else {{ raise_error("'connected_components(" ~ name ~ ") did not converge within " ~ max_rounds
-                ~ " rounds (a label still changed in the last round): raise var " ~ max_rounds_var
-                ~ " and rebuild'") }}
-        end as component_node_id,
-        last_round.label_settled_round
-    from {{ name }}_round_{{ max_rounds }} as last_round
-    cross join {{ name }}_convergence
-)
+{{ _connected_components_result(name, max_rounds, max_rounds_var) }}
 {%- endmacro %}
 
 {#- Spark inlines every reference to a CTE, so the chain above (each round reads the previous one several
@@ -246,6 +229,13 @@
 ),
 {%- endfor %}
 
+{{ _connected_components_result(name, max_rounds, max_rounds_var) }}
+{%- endmacro %}
+
+
+{#- The last two CTEs of both variants: the convergence check over the last round and the labels it
+    vouches for (an error naming the var when a label still changed in the last round). -#}
+{% macro _connected_components_result(name, max_rounds, max_rounds_var) -%}
 {{ name }}_convergence as (
     select max(label_settled_round) as last_changing_round
     from {{ name }}_round_{{ max_rounds }}

@@ -6,6 +6,7 @@ the test then opens the finished warehouse read-only, as a BI reader would.
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -65,3 +66,16 @@ def build_resolved_identifiers(
         *(extra_arguments or []),
     ]
     return subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=600)
+
+
+def read_lines(path: Path) -> list[str]:
+    """The lines of a gzip JSON-lines raw file."""
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        return file.read().splitlines()
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    """Write a gzip JSON-lines raw file (creating its folder), one line per item."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        file.write("".join(line + "\n" for line in lines))

@@ -21,7 +21,6 @@ daily activity) in child processes, after loading the raw files with the ingest 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ import pytest
 from orchestration.demo_data import generate
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
+from orchestration.tests.refresh_helpers import read_lines, write_lines
 
 pytestmark = pytest.mark.slow
 
@@ -61,17 +61,6 @@ def day_of(path: Path) -> dt.date | None:
         if part.startswith("date="):
             return dt.date.fromisoformat(part.removeprefix("date="))
     return None
-
-
-def read_lines(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        return file.read().splitlines()
-
-
-def write_lines(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt", encoding="utf-8") as file:
-        file.write("".join(line + "\n" for line in lines))
 
 
 def earlier_timestamp(line: str, minutes: int) -> str:

@@ -15,7 +15,6 @@ rule (var max_clock_skew_minutes) must re-parse every row, and a re-run without 
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import pytest
 from orchestration.demo_data import generate
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
+from orchestration.tests.refresh_helpers import read_lines, write_lines
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +37,6 @@ MODELS = ("event_dictionary", "base_events__parsed_events", "base_events__valida
           "stg_events__quarantined_events")
 COMPARED = ("staging.base_events__validated_events", "staging.stg_events__events",
             "staging.stg_events__quarantined_events")
-
-
-def read_lines(path: Path) -> list[str]:
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        return file.read().splitlines()
-
-
-def write_lines(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt", encoding="utf-8") as file:
-        file.write("".join(line + "\n" for line in lines))
 
 
 def ingest(raw_dir: Path, warehouse: Path) -> None:
