@@ -203,13 +203,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="DuckDB file (default: the warehouse of the dbt target, DBT_TARGET: duckdb or spark)")
     arguments = parser.parse_args(argv)
     settings = load_settings()
-    warehouse = arguments.warehouse or settings.warehouse_path
-    if arguments.warehouse:
-        with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
-            results = refresh_customer_value_models(connection)
-    else:
-        with open_tables(settings) as tables:
-            results = refresh_customer_value_models(tables)
+    with open_tables(settings, arguments.warehouse) as tables:
+        results = refresh_customer_value_models(tables)
     for line in describe_fits(results):
         print(line)
     return 0

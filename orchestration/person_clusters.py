@@ -387,14 +387,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="random seed (default: the CLUSTER_SEED setting, 42)")
     arguments = parser.parse_args(argv)
     settings = load_settings()
-    warehouse = arguments.warehouse or settings.warehouse_path
     seed = settings.cluster_seed if arguments.seed is None else arguments.seed
-    if arguments.warehouse:
-        with duckdb.connect(str(warehouse), config=settings.duckdb_config) as connection:
-            result = refresh_person_clusters(connection, seed, analysis_date(connection, settings.as_of_date))
-    else:
-        with open_tables(settings) as tables:
-            result = refresh_person_clusters(tables, seed, analysis_date(tables, settings.as_of_date))
+    with open_tables(settings, arguments.warehouse) as tables:
+        result = refresh_person_clusters(tables, seed, analysis_date(tables, settings.as_of_date))
     for line in describe_clusters(result):
         print(line)
     return 0

@@ -85,6 +85,15 @@ class SourceLoad:
     total_rows: int = 0
     ignored_files: list[str] = field(default_factory=list)
 
+    def progress_line(self, seconds: float) -> str:
+        return (f"ingest {self.source:<17} {self.files_loaded:>4} files loaded, {self.files_unchanged:>4} unchanged, "
+                f"{self.files_removed} removed, {self.rows_loaded:>10,} rows in {seconds:5.1f}s")
+
+
+def new_load_id() -> str:
+    """The id of one ingest run, stamped on every row and manifest entry it writes ('load_<UTC time>_<random>')."""
+    return datetime.now(timezone.utc).strftime("load_%Y%m%dT%H%M%SZ_") + uuid.uuid4().hex[:6]
+
 
 def file_format(path: Path) -> str | None:
     """'json_lines', 'csv' or 'parquet' from the file name, None for files the contract does not cover."""
@@ -338,7 +347,7 @@ def load_raw_directory(
     connection.execute("set TimeZone = 'UTC'")
     connection.execute("set preserve_insertion_order = true")
     ensure_raw_schema(connection)
-    load_id = datetime.now(timezone.utc).strftime("load_%Y%m%dT%H%M%SZ_") + uuid.uuid4().hex[:6]
+    load_id = new_load_id()
     loads = []
     for source in sources:
         started = time.monotonic()
@@ -371,9 +380,6 @@ def load_raw_directory(
                 _forget_files(connection, source, vanished)
         load.files_removed = len(vanished)
         load.total_rows = connection.execute(f"select count(*) from raw.{source}").fetchall()[0][0]
-        progress(
-            f"ingest {source:<17} {load.files_loaded:>4} files loaded, {load.files_unchanged:>4} unchanged, "
-            f"{load.files_removed} removed, {load.rows_loaded:>10,} rows in {time.monotonic() - started:5.1f}s"
-        )
+        progress(load.progress_line(time.monotonic() - started))
         loads.append(load)
     return loads

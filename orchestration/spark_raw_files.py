@@ -21,7 +21,6 @@ import gzip
 import io
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from orchestration.raw_files import DATE_FOLDER, SourceLoad, discover_files, file_format
+from orchestration.raw_files import DATE_FOLDER, SourceLoad, discover_files, file_format, new_load_id
 from orchestration.settings import RAW_SOURCES
 from orchestration.spark_session import get_spark, spark_setting, stop_spark
 
@@ -156,7 +155,7 @@ def load_raw_directory(
     raw_dir = raw_dir.resolve()
     ensure_raw_schema(spark)
     file_format_name = spark_setting("SPARK_FILE_FORMAT")
-    load_id = datetime.now(timezone.utc).strftime("load_%Y%m%dT%H%M%SZ_") + uuid.uuid4().hex[:6]
+    load_id = new_load_id()
     manifest = spark.table("raw._loaded_files").toPandas()
     manifest_parts = []
     loads = []
@@ -220,10 +219,7 @@ def load_raw_directory(
 
             manifest_parts.append(pd.DataFrame(entries, columns=list(manifest.columns)))
         load.total_rows = spark.table(f"raw.{source}").count()
-        progress(
-            f"ingest {source:<17} {load.files_loaded:>4} files loaded, {load.files_unchanged:>4} unchanged, "
-            f"{load.files_removed} removed, {load.rows_loaded:>10,} rows in {time.monotonic() - started:5.1f}s"
-        )
+        progress(load.progress_line(time.monotonic() - started))
         loads.append(load)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import duckdb
@@ -94,8 +95,8 @@ class SparkTables:
         for name, (columns, frame) in tables.items():
             ddl = spark_ddl(columns)
             column_names = [column.strip().split()[0] for column in ddl.split(",") if column.strip()]
-            rows = frame.reindex(columns=column_names).astype(object).where(frame.reindex(columns=column_names)
-                                                                            .notna(), None)
+            selected = frame.reindex(columns=column_names)
+            rows = selected.astype(object).where(selected.notna(), None)
             records = [tuple(_python_value(value) for value in row) for row in rows.itertuples(index=False)]
             spark_frame = self.spark.createDataFrame(records, ddl)
             spark_frame.write.format(spark_setting("SPARK_FILE_FORMAT")).mode("overwrite") \
@@ -114,16 +115,17 @@ def _python_value(value: object) -> object:
 
 
 @contextmanager
-def open_tables(settings: Settings) -> Iterator[Tables]:
-    """The warehouse of the dbt target in use (DBT_TARGET): DuckDB by default, Spark for `spark`."""
-    if is_spark_target():
+def open_tables(settings: Settings, duckdb_path: Path | None = None) -> Iterator[Tables]:
+    """The warehouse of the dbt target in use (DBT_TARGET): DuckDB by default, Spark for `spark`; the DuckDB
+    file duckdb_path when given (a step's --warehouse option), whatever the target."""
+    if duckdb_path is None and is_spark_target():
         try:
             yield SparkTables(get_spark())
         finally:
             # The embedded metastore admits one process: release it for the dbt build that follows.
             stop_spark()
         return
-    with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
+    with duckdb.connect(str(duckdb_path or settings.warehouse_path), config=settings.duckdb_config) as connection:
         yield DuckDBTables(connection)
 
 
