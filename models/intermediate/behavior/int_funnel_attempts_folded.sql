@@ -1,3 +1,17 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook=[
+            "{{ delete_rows_of_changed_inputs(
+                funnel_folded_inputs(ref('int_funnel_events_matched'), ref('int_funnel_steps_parsed')),
+                ['funnel_key', 'person_id']
+            ) }}",
+        ],
+    )
+}}
+
 {#- One row per funnel and person with a step 1 event in the analysis range: how far the person got, from
     ONE ordered pass over their matched events (int_funnel_events_matched, in (event_at, event_id) order): a
     fold (DuckDB list_reduce / Spark aggregate) with a struct state, as ClickHouse's windowFunnel does.
@@ -14,7 +28,15 @@
     Exclusions: an exclusion event between two consecutive steps of an attempt voids it; the attempt's part
     before the exclusion still counts (it is an attempt of its own), so the person keeps their best attempt
     without an exclusion inside it. is_excluded: an exclusion event blocked one of the person's attempts from
-    reaching a higher step than the one they got to. -#}
+    reaching a higher step than the one they got to.
+
+    Incremental, and always equal to a full rebuild: a pair's row depends only on its matched rows, the
+    funnel's settings and the fold's rules, which inputs_fingerprint (macro funnel_folded_inputs) hashes;
+    every row stores it. The pre-hook deletes the pairs whose fingerprint is not current (their matched rows
+    were rewritten, the funnel's order mode, window or within_session changed, or the pair has no step 1
+    any more); the select folds the pairs not stored with their current fingerprint. A one-day build folds
+    the pairs int_funnel_events_matched rewrote; a changed conversion window refolds that funnel only.
+    Spark: Delta tables; on Parquet the model is a table (incremental_materialization). -#}
 {%- set max_steps = var('funnel_max_steps') | int %}
 {%- set no_times = list_of(['cast(null as ' ~ dbt.type_bigint() ~ ')']) %}
 {%- set empty_chain = funnel_chain(
@@ -84,20 +106,34 @@ funnel_settings as (
     where step_number = 1
 ),
 
+current_inputs as (
+    {{ funnel_folded_inputs('funnel_events_matched', 'funnel_steps') }}
+),
+
+-- the (funnel, person) pairs to fold: on an incremental build those not stored with their current fingerprint
+inputs_to_fold as (
+    {{ inputs_not_stored('current_inputs', ['funnel_key', 'person_id']) }}
+),
+
 person_event_lists as (
     select
-        funnel_key,
-        person_id,
+        funnel_events_matched.funnel_key,
+        funnel_events_matched.person_id,
+        inputs_to_fold.inputs_fingerprint,
         {{ ordered_struct_list(element_fields) }} as matched_events
     from funnel_events_matched
-    group by funnel_key, person_id
-    having {{ dbt.bool_or('is_step_1') }}
+    inner join inputs_to_fold
+        on
+            funnel_events_matched.funnel_key = inputs_to_fold.funnel_key
+            and funnel_events_matched.person_id = inputs_to_fold.person_id
+    group by funnel_events_matched.funnel_key, funnel_events_matched.person_id, inputs_to_fold.inputs_fingerprint
 ),
 
 folded as (
     select
         person_event_lists.funnel_key,
         person_event_lists.person_id,
+        person_event_lists.inputs_fingerprint,
         {{ fold_list('person_event_lists.matched_events', struct_of(initial_fields), struct_of(next_fields)) }}  -- noqa: PRS
             as fold_state
     from person_event_lists
@@ -108,6 +144,7 @@ outcomes as (
     select
         funnel_key,
         person_id,
+        inputs_fingerprint,
         {{ funnel_fold_expression('final_best', 'fold_state') }} as best,
         fold_state.order_mode,
         fold_state.last_exclusion_seq,
@@ -133,7 +170,8 @@ final as (
             when order_mode = 'any_order' and last_exclusion_seq > 0
                 then greatest(max_blocked_level, any_order_level_ignoring_exclusions)
             else max_blocked_level
-        end > best.level as is_excluded
+        end > best.level as is_excluded,
+        inputs_fingerprint
     from outcomes
 )
 
