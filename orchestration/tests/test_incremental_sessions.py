@@ -1,17 +1,21 @@
-"""int_events_sessionized's incremental build equals a full rebuild of the same data, whatever arrived.
+"""int_events_attributed's and int_events_sessionized's incremental builds equal a full rebuild of the same
+data, whatever arrived.
 
 int_events_sessionized is incremental: int_persons_resessionized diffs the current active events against
 the stored rows (event_id, person_id, event_fingerprint, rules_fingerprint) and lists the persons to
 recompute from the start of a stored visit; the sessionized model deletes and re-cuts only those rows.
+int_events_attributed likewise: int_events_reattributed lists the stale stored events, the model deletes
+them and attributes every event without a stored row.
 
 This test builds a small generated data set (300 persons, 12 days ending N = 2026-10-31) two ways:
 - incrementally: raw files up to day N-3 (the analysis date is the latest day in the data, so it moves),
   built; then days N-2..N arrive with late events (some events of day N-5 moved out of that day's file into
   a new file under day N's folder), a re-delivered corrected file (day N-6's file with some timestamps moved
-  earlier), erasure requests and the identity merges the new days bring; built again, incrementally;
+  earlier), erasure requests, the identity merges the new days bring and a second user on a browser
+  (shared from then on: its events are attributed by time); built again, incrementally;
 - in full: the final raw files, built once with --full-refresh,
-and compares int_events_sessionized, fct_sessions and fct_person_daily_activity on every column (two-way
-`except all`, zero rows). Then it re-runs the incremental build with nothing new: without a lookback
+and compares int_events_attributed, int_events_sessionized, fct_sessions and fct_person_daily_activity on
+every column (two-way `except all`, zero rows). Then it re-runs the incremental build with nothing new: without a lookback
 window no person is recomputed; with the default window the table is unchanged (idempotence).
 
 The builds run `dbt build` on the upstream of fct_person_daily_activity (staging, identity, sessions,
@@ -48,6 +52,7 @@ CORRECTED_DAY = LAST_DAY - dt.timedelta(days=6)  # N-6: its file is re-delivered
 LATE_EVERY = 15  # every 15th event line of day N-5 arrives late
 CORRECTED_EVERY = 20  # every 20th event line of day N-6 gets a timestamp 20 minutes earlier
 COMPARED_TABLES = (
+    "intermediate.int_events_attributed",
     "intermediate.int_events_sessionized",
     "marts.fct_sessions",
     "marts.fct_person_daily_activity",
@@ -90,6 +95,32 @@ def late_and_corrected(generated_raw: Path) -> tuple[dict[Path, list[str]], list
     return rewritten, late_lines
 
 
+SHARED_BROWSER = "shared-browser-anonymous-id"
+SHARED_BROWSER_DAY = FIRST_INCREMENT_DAY - dt.timedelta(days=2)  # in the first delivery
+
+
+def shared_browser_lines(day: dt.date, user_id: str) -> list[str]:
+    """Three page views on one browser (anonymous id SHARED_BROWSER) at 02:00, 02:05 and 02:10 UTC of
+    `day`, the middle one logged in as user_id. The first delivery has user A's visit only (the browser
+    belongs to A); the second adds user B's: logged in as two users, the browser becomes shared (link_limit),
+    so every one of its events is attributed again, by the nearest login in time."""
+    lines = []
+    for minute, logged_in in ((0, False), (5, True), (10, False)):
+        at = dt.datetime.combine(day, dt.time(2, minute)).isoformat(timespec="milliseconds") + "Z"
+        call = {
+            "type": "page", "name": "Home", "messageId": f"shared-browser-{day.isoformat()}-{minute:02d}",
+            "anonymousId": SHARED_BROWSER, "properties": {"path": "/", "url": "https://www.yuedong.example/"},
+            "context": {"ip": "10.1.2.3", "locale": "zh-CN", "userAgent": "Mozilla/5.0 (Windows NT 10.0)",
+                        "library": {"name": "analytics.js", "version": "next-1.70.0"}, "platform": "web",
+                        "page": {"path": "/", "url": "https://www.yuedong.example/"}},
+            "timestamp": at, "sentAt": at, "receivedAt": at,
+        }
+        if logged_in:
+            call["userId"] = user_id
+        lines.append(json.dumps(call))
+    return lines
+
+
 def write_first_delivery(generated_raw: Path, raw_dir: Path) -> None:
     """The raw files as they stood after day N-3: no later day, day N-5 without its late events, day N-6
     as first delivered."""
@@ -104,6 +135,8 @@ def write_first_delivery(generated_raw: Path, raw_dir: Path) -> None:
             write_lines(raw_dir / relative, rewritten[relative])
         else:
             shutil.copy2(path, raw_dir / relative)
+    write_lines(raw_dir / "events" / f"date={SHARED_BROWSER_DAY.isoformat()}" / "shared-browser.jsonl.gz",
+                shared_browser_lines(SHARED_BROWSER_DAY, "U-SHARED-BROWSER-A"))
 
 
 def write_second_delivery(generated_raw: Path, raw_dir: Path) -> None:
@@ -122,6 +155,8 @@ def write_second_delivery(generated_raw: Path, raw_dir: Path) -> None:
         elif relative in rewritten and day == CORRECTED_DAY:
             write_lines(raw_dir / relative, rewritten[relative])
     write_lines(raw_dir / "events" / f"date={LAST_DAY.isoformat()}" / "late-0000.jsonl.gz", late_lines)
+    write_lines(raw_dir / "events" / f"date={LAST_DAY.isoformat()}" / "shared-browser.jsonl.gz",
+                shared_browser_lines(LAST_DAY, "U-SHARED-BROWSER-B"))
 
 
 def ingest(raw_dir: Path, warehouse: Path) -> None:
@@ -164,9 +199,15 @@ def copy_warehouse(warehouse: Path, name: str) -> Path:
     return copy
 
 
+# Columns that record which ingest load brought a row: the incremental warehouse loaded the raw files in two
+# loads, the full one in one (and the staging fingerprint covers them).
+LOAD_COLUMNS = ("_load_id", "_loaded_at", "staging_fingerprint")
+
+
 def comparable_columns(connection: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The table's columns in order; doubles rounded to 6 decimals: sums of doubles (time spent, revenue)
-    are added in whatever order the threads finish, so even two full builds differ in the last bits."""
+    """The table's columns in order but LOAD_COLUMNS; doubles rounded to 6 decimals: sums of doubles (time
+    spent, revenue) are added in whatever order the threads finish, so even two full builds differ in the
+    last bits."""
     schema, name = table.split(".")
     columns = connection.execute(
         """
@@ -177,7 +218,8 @@ def comparable_columns(connection: duckdb.DuckDBPyConnection, table: str) -> str
         [schema, name],
     ).fetchall()
     assert columns, f"{table} does not exist"
-    return ", ".join(f"round({column}, 6)" if data_type == "DOUBLE" else column for column, data_type in columns)
+    return ", ".join(f"round({column}, 6)" if data_type == "DOUBLE" else column
+                     for column, data_type in columns if column not in LOAD_COLUMNS)
 
 
 def rows_in_one_only(left: Path, right: Path, table: str) -> tuple[int, int]:
@@ -315,6 +357,25 @@ def test_second_delivery_changes_sessions_in_every_way(builds: Builds) -> None:
 @pytest.mark.parametrize("table", COMPARED_TABLES)
 def test_incremental_build_equals_full_refresh(builds: Builds, table: str) -> None:
     assert rows_in_one_only(builds.second, builds.full, table) == (0, 0)
+
+
+def test_incremental_build_attributes_again_only_some_stored_events(builds: Builds) -> None:
+    """int_events_attributed is incremental too: the second build listed some stored events as stale (late
+    and corrected events, merges and erasures touch them), not all; the data set has events attributed by
+    time on shared identifiers, so that rule's branch of the stale list was exercised."""
+    with duckdb.connect(str(builds.second), read_only=True) as connection:
+        stale, stored, by_time = connection.execute(
+            """
+            select
+                (select count(*) from intermediate.int_events_reattributed),
+                (select count(*) from intermediate.int_events_attributed),
+                (select count(*) from intermediate.int_events_attributed
+                    where attribution_rule in ('shared_anonymous_id_by_time', 'shared_device_id_by_time'))
+            """
+        ).fetchone()
+    assert 0 < stale < stored / 2, (stale, stored)
+    # the shared browser's six events: A's visit at 02:00-02:10 of SHARED_BROWSER_DAY, B's on LAST_DAY
+    assert by_time == 4, by_time  # the logged-out views; the logins themselves go by their user_id
 
 
 def test_incremental_build_recomputes_only_some_persons(builds: Builds) -> None:

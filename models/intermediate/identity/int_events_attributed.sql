@@ -1,6 +1,41 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook=[
+            "{% if is_incremental() %}
+            {%- set stored_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+            delete from {{ this }}
+            where
+                event_id in (select event_id from {{ ref('int_events_reattributed') }})
+                {%- if 'rules_fingerprint' in stored_columns %}
+                or rules_fingerprint is null
+                or rules_fingerprint <> {{ model_rules_fingerprint() }}
+                {%- else %}
+                or true
+                {%- endif %}
+            {% endif %}",
+        ],
+    )
+}}
+-- built first on every build, though read only by the pre-hook
+-- depends_on: {{ ref('int_events_reattributed') }}
+
 {#- Every clean event with the person it belongs to and the rule that decided it (see the .yml for the
     rule order). Anonymous events on a shared anonymous id or device go to the user logged in nearest in
-    time on it: one ordered window pass per shared identifier, never a join of events against logins. -#}
+    time on it: one ordered window pass per shared identifier, never a join of events against logins.
+
+    Incremental, and always equal to a full rebuild. int_events_reattributed (built just before, from the
+    previous state of this table) lists every stored event whose row is stale: gone from staging, another
+    staging row (staging_fingerprint), other identifier lookups (identity_fingerprint: a person merged,
+    split or erased, an identifier blocked or shared), or on a shared identifier one of whose events changed
+    (the nearest login may be another). The pre-hook deletes those rows and every row written under other
+    rules (rules_fingerprint: this SQL, its macros and the vars they read); the select attributes every
+    current event that has no stored row left. The login windows are computed over every event of the shared
+    identifiers (narrow columns), so a recomputed event sees all the logins near it. A failure between the
+    delete and the insert heals on the next run: the deleted events have no stored row, so they are
+    attributed again. Spark: Delta tables; on Parquet the model is a table (incremental_materialization). -#}
 {%- set session_minutes = var('identity_shared_session_minutes') | int %}
 
 with
@@ -21,72 +56,13 @@ persons_erased as (
     select * from {{ ref('int_persons_erased') }}
 ),
 
--- each identifier with whether its person is named by an erasure request
-identifiers_flagged as (
-    select
-        identifiers_resolved.*,
-        persons_erased.person_id is not null as is_person_erased
-    from identifiers_resolved
-    left join persons_erased
-        on identifiers_resolved.person_id = persons_erased.person_id
+{{ event_identities('events') }},
+{%- if is_incremental() %}
+
+stored_events as (
+    select event_id from {{ this }}
 ),
-
--- An anonymous id or device is shared when the link_limit rule dropped its links to user ids: it logged
--- in as more users than one person has, so none of those logins says whose its anonymous events are.
-shared_identifiers as (
-    select
-        identifier_a_type as identifier_type,
-        identifier_a_value as identifier_value
-    from identifier_links_checked
-    where
-        drop_rule = 'link_limit'
-        and identifier_a_type in ('anonymous_id', 'device_id')
-        and identifier_b_type = 'user_id'
-
-    union
-
-    select
-        identifier_b_type as identifier_type,
-        identifier_b_value as identifier_value
-    from identifier_links_checked
-    where
-        drop_rule = 'link_limit'
-        and identifier_b_type in ('anonymous_id', 'device_id')
-        and identifier_a_type = 'user_id'
-),
-
-events_identified as (
-    select
-        events.*,
-        user_ids.person_id as user_person_id,
-        anonymous_ids.person_id as anonymous_person_id,
-        devices.person_id as device_person_id,
-        shared_anonymous_ids.identifier_value is not null as is_shared_anonymous_id,
-        shared_devices.identifier_value is not null as is_shared_device_id,
-        coalesce(user_ids.is_person_erased or anonymous_ids.is_person_erased or devices.is_person_erased, false)
-            as has_erased_identifier
-    from events
-    left join identifiers_flagged as user_ids
-        on
-            user_ids.identifier_type = 'user_id'
-            and events.user_id = user_ids.identifier_value
-    left join identifiers_flagged as anonymous_ids
-        on
-            anonymous_ids.identifier_type = 'anonymous_id'
-            and events.anonymous_id = anonymous_ids.identifier_value
-    left join identifiers_flagged as devices
-        on
-            devices.identifier_type = 'device_id'
-            and events.device_id = devices.identifier_value
-    left join shared_identifiers as shared_anonymous_ids
-        on
-            shared_anonymous_ids.identifier_type = 'anonymous_id'
-            and events.anonymous_id = shared_anonymous_ids.identifier_value
-    left join shared_identifiers as shared_devices
-        on
-            shared_devices.identifier_type = 'device_id'
-            and events.device_id = shared_devices.identifier_value
-),
+{%- endif %}
 
 {% for identifier_type in ['anonymous_id', 'device_id'] %}
     -- One ordered pass over the events of each shared {{ identifier_type }}: every event carries the latest
@@ -153,90 +129,62 @@ events_identified as (
     ),
 
 {% endfor %}
+-- the events to attribute: all of them on a full build, else those without a stored row (new, or deleted as
+-- stale by the pre-hook)
+events_to_attribute as (
+    select events_identified.*
+    from events_identified
+    {%- if is_incremental() %}
+    left join stored_events
+        on events_identified.event_id = stored_events.event_id
+    where stored_events.event_id is null
+    {%- endif %}
+),
+
 events_ruled as (
     select
-        events_identified.*,
+        events_to_attribute.*,
         shared_anonymous_id_attributed.person_id as shared_anonymous_id_person_id,
         shared_device_id_attributed.person_id as shared_device_id_person_id,
         shared_anonymous_id_attributed.is_person_erased as is_shared_anonymous_id_person_erased,
         shared_device_id_attributed.is_person_erased as is_shared_device_id_person_erased,
         case
-            when events_identified.user_person_id is not null then 'user_id'
+            when events_to_attribute.user_person_id is not null then 'user_id'
             when
-                events_identified.anonymous_person_id is not null
-                and not events_identified.is_shared_anonymous_id
+                events_to_attribute.anonymous_person_id is not null
+                and not events_to_attribute.is_shared_anonymous_id
                 then 'anonymous_id'
             when
-                events_identified.device_person_id is not null
-                and not events_identified.is_shared_device_id
+                events_to_attribute.device_person_id is not null
+                and not events_to_attribute.is_shared_device_id
                 then 'device_id'
             when shared_anonymous_id_attributed.person_id is not null then 'shared_anonymous_id_by_time'
             when shared_device_id_attributed.person_id is not null then 'shared_device_id_by_time'
             when
-                events_identified.is_shared_anonymous_id
-                or events_identified.is_shared_device_id
+                events_to_attribute.is_shared_anonymous_id
+                or events_to_attribute.is_shared_device_id
                 then 'unattributed_shared_identifier'
             when
-                events_identified.user_id is not null
-                or events_identified.anonymous_id is not null
-                or events_identified.device_id is not null
+                events_to_attribute.user_id is not null
+                or events_to_attribute.anonymous_id is not null
+                or events_to_attribute.device_id is not null
                 then 'unresolved_identifier'
             else 'no_identifier'
         end as attribution_rule
-    from events_identified
+    from events_to_attribute
     left join shared_anonymous_id_attributed
-        on events_identified.event_id = shared_anonymous_id_attributed.event_id
+        on events_to_attribute.event_id = shared_anonymous_id_attributed.event_id
     left join shared_device_id_attributed
-        on events_identified.event_id = shared_device_id_attributed.event_id
+        on events_to_attribute.event_id = shared_device_id_attributed.event_id
 ),
 
--- Every staging column but ip_address: raw personal data stays in staging.
+-- Every staging column but ip_address: raw personal data stays in staging. The fingerprints tell the next
+-- build which rows are stale (int_events_reattributed, the pre-hook).
 final as (
     select
-        event_id,
-        event_type,
-        event_name,
-        event_category,
-        page_name,
-        anonymous_id,
-        user_id,
-        previous_id,
-        device_id,
-        platform,
-        os_name,
-        app_version,
-        page_url,
-        page_path,
-        page_referrer,
-        page_title,
-        campaign_source,
-        campaign_medium,
-        campaign_name,
-        user_agent,
-        locale,
-        properties,
-        traits,
-        trait_email_hash,
-        trait_email_domain,
-        trait_phone_hash,
-        has_invalid_trait_email,
-        has_invalid_trait_phone,
-        trait_gender,
-        trait_birth_date,
-        trait_city,
-        trait_province,
-        trait_country,
-        trait_wechat_openid,
-        trait_wechat_unionid,
-        trait_crm_id,
-        trait_member_id,
-        event_at,
-        sent_at,
-        received_at,
-        event_date,
-        _raw_row_id,
-        _load_id,
-        _loaded_at,
+        {%- for column_name in attributed_event_columns('staging') %}
+            {{ column_name }},
+        {%- endfor %}
         case attribution_rule
             when 'user_id' then user_person_id
             when 'anonymous_id' then anonymous_person_id
@@ -244,7 +192,10 @@ final as (
             when 'shared_anonymous_id_by_time' then shared_anonymous_id_person_id
             when 'shared_device_id_by_time' then shared_device_id_person_id
         end as person_id,
-        attribution_rule
+        attribution_rule,
+        {{ row_fingerprint(attributed_event_columns('staging')) }} as staging_fingerprint,
+        {{ row_fingerprint(attributed_event_columns('identity')) }} as identity_fingerprint,
+        {{ model_rules_fingerprint() }} as rules_fingerprint
     from events_ruled
     -- Rows of persons named by an erasure request go entirely: kept unattributed, they would still carry the
     -- person's anonymous_id and device_id.
