@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import PROJECT_DIR
 from orchestration.tag_catalog import read_catalog, write_generated_files
+from orchestration.tests.refresh_helpers import copy_project
 
 NEW_TAG = """- tag_code: is_shanghai_big_spender
   name_zh: 上海高消费客户
@@ -29,20 +29,6 @@ NEW_TAG = """- tag_code: is_shanghai_big_spender
   description: CRM city 上海 and total_revenue of at least 5000; no value without a CRM city.
   expression: "case when city is not null then city = '上海' and total_revenue >= 5000 end"
 """
-PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "snapshots", "tests")
-
-
-def copy_project(destination: Path) -> Path:
-    destination.mkdir()
-    for part in PROJECT_PARTS:
-        source = PROJECT_DIR / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part)
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
-
-
 def add_catalog_entry(catalog_path: Path, entry: str) -> None:
     """Append entry to the catalog's YAML list (just before its end marker)."""
     text = catalog_path.read_text(encoding="utf-8")

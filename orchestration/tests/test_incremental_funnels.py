@@ -35,9 +35,15 @@ import duckdb
 import pytest
 
 from orchestration.demo_data import generate
-from orchestration.tests.refresh_helpers import read_lines, write_lines
-from orchestration.tests.test_add_tag import copy_project
-from orchestration.tests.test_incremental_sessions import copy_warehouse, day_of, ingest, rows_in_one_only
+from orchestration.tests.refresh_helpers import (
+    copy_project,
+    copy_warehouse,
+    day_of,
+    ingest,
+    read_lines,
+    rows_in_one_only,
+    write_lines,
+)
 
 pytestmark = pytest.mark.slow
 

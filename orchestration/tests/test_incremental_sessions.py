@@ -38,9 +38,15 @@ import duckdb
 import pytest
 
 from orchestration.demo_data import generate
-from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.refresh_helpers import read_lines, write_lines
+from orchestration.tests.refresh_helpers import (
+    copy_warehouse,
+    day_of,
+    ingest,
+    read_lines,
+    rows_in_one_only,
+    write_lines,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -58,14 +64,6 @@ COMPARED_TABLES = (
     "marts.fct_person_daily_activity",
 )
 SELECTION = "+fct_person_daily_activity"
-
-
-def day_of(path: Path) -> dt.date | None:
-    """The day of a `date=YYYY-MM-DD` folder the file sits in, None for files outside such folders."""
-    for part in path.parts:
-        if part.startswith("date="):
-            return dt.date.fromisoformat(part.removeprefix("date="))
-    return None
 
 
 def earlier_timestamp(line: str, minutes: int) -> str:
@@ -159,11 +157,6 @@ def write_second_delivery(generated_raw: Path, raw_dir: Path) -> None:
                 shared_browser_lines(LAST_DAY, "U-SHARED-BROWSER-B"))
 
 
-def ingest(raw_dir: Path, warehouse: Path) -> None:
-    with duckdb.connect(str(warehouse)) as connection:
-        load_raw_directory(connection, raw_dir)
-
-
 def dbt_build(folder: Path, warehouse: Path, selection: str, *arguments: str) -> float:
     """`dbt build --select selection` into warehouse (unit tests excluded: the suite runs them elsewhere);
     returns the wall time in seconds."""
@@ -190,50 +183,6 @@ def dbt_build(folder: Path, warehouse: Path, selection: str, *arguments: str) ->
     )
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
     return time.monotonic() - started
-
-
-def copy_warehouse(warehouse: Path, name: str) -> Path:
-    """A copy of the warehouse as it stands now (the next build changes it in place)."""
-    copy = warehouse.with_name(name)
-    shutil.copy2(warehouse, copy)
-    return copy
-
-
-# Columns that record which ingest load brought a row: the incremental warehouse loaded the raw files in two
-# loads, the full one in one (and the staging fingerprint covers them).
-LOAD_COLUMNS = ("_load_id", "_loaded_at", "staging_fingerprint")
-
-
-def comparable_columns(connection: duckdb.DuckDBPyConnection, table: str) -> str:
-    """The table's columns in order but LOAD_COLUMNS; doubles rounded to 6 decimals: sums of doubles (time
-    spent, revenue) are added in whatever order the threads finish, so even two full builds differ in the
-    last bits."""
-    schema, name = table.split(".")
-    columns = connection.execute(
-        """
-        select column_name, data_type from information_schema.columns
-        where table_catalog = current_database() and table_schema = ? and table_name = ?
-        order by ordinal_position
-        """,
-        [schema, name],
-    ).fetchall()
-    assert columns, f"{table} does not exist"
-    return ", ".join(f"round({column}, 6)" if data_type == "DOUBLE" else column
-                     for column, data_type in columns if column not in LOAD_COLUMNS)
-
-
-def rows_in_one_only(left: Path, right: Path, table: str) -> tuple[int, int]:
-    """Rows of `table` in the left warehouse but not the right one and the other way round (`except all`)."""
-    with duckdb.connect(str(left), read_only=True) as connection:
-        columns = comparable_columns(connection, table)
-        connection.execute(f"attach '{right}' as other (read_only)")
-        only_left = connection.execute(
-            f"select count(*) from (select {columns} from {table} except all select {columns} from other.{table})"
-        ).fetchone()[0]
-        only_right = connection.execute(
-            f"select count(*) from (select {columns} from other.{table} except all select {columns} from {table})"
-        ).fetchone()[0]
-    return only_left, only_right
 
 
 def persons_resessionized(warehouse: Path) -> tuple[int, int]:
