@@ -2,7 +2,7 @@
     messageId; kind 'quarantined': stg_events__quarantined_events, every rejected row). A row of either
     depends on its parsed row and on the other parsed rows of its messageId (the duplicate window), nothing
     else (no analysis date; rules and vars are in the fingerprint). So a build compares the file versions of
-    base_events__parsed_events with those the last build read (table <model>__built_file_versions):
+    base_events__parsed_events with those the last build read (table _built_file_versions__<model>):
     - changed_file_versions: versions new since then (is_new) and versions gone since then (replaced or
       removed files);
     - changed_event_ids: the messageIds whose duplicate window may have changed: those of the clean-rule

@@ -13,7 +13,7 @@
     Incremental and always equal to a full rebuild. A row depends on its parsed row (base_events__parsed_events)
     and on the other parsed rows of its messageId (which copy is kept), on rules and vars, and on nothing else
     (no analysis date). A build compares the parsed file versions with those the last build read (table
-    stg_events__events__built_file_versions): the pre-hook (macro events_staging_changes) lists the messageIds
+    _built_file_versions__stg_events__events): the pre-hook (macro events_staging_changes) lists the messageIds
     of clean-rule rows in new versions and of stored rows whose version is gone, and deletes their rows; the
     select below recomputes those messageIds from all their parsed rows (macro events_with_reasons, the rule
     base_events__validated_events shows, over whole messageIds only, so the duplicate window is exact and

@@ -13,7 +13,7 @@
     Incremental and always equal to a full rebuild. A row depends on its parsed row (base_events__parsed_events)
     and, for duplicates, on the other parsed rows of its messageId; on rules and vars, and on nothing else (no
     analysis date). A build compares the parsed file versions with those the last build read (table
-    stg_events__quarantined_events__built_file_versions): the pre-hook (macro events_staging_changes) deletes
+    _built_file_versions__stg_events__quarantined_events): the pre-hook (macro events_staging_changes) deletes
     the rows of changed file versions and of the messageIds whose duplicate window may have changed (those of
     clean-rule rows in new versions; when a version is gone, those of every stored duplicate); the select below
     inserts the rejected rows of new versions and of those messageIds, recomputed from all their parsed rows
