@@ -9,8 +9,12 @@ staging models, then changes the raw files the ways real deliveries do:
 - a new file brings an earlier-received copy of a clean call (the copy already kept becomes the duplicate:
   dedup is decided across files, not within the new rows), a call stamped in the future and a broken line;
 then ingests and builds incrementally, and compares every staging events table with a --full-refresh build of
-a copy of the same warehouse (same raw rows, same load ids): two-way `except all`, zero rows. Then a changed
-rule (var max_clock_skew_minutes) must re-parse every row, and a re-run without changes must change nothing.
+a copy of the same warehouse (same raw rows, same load ids): two-way `except all`, zero rows. Then the new file
+is re-delivered without the copy (the copy kept from it goes: the copy it displaced is kept again, a decision
+only stg_events__events held), compared the same way. Then a changed rule (var max_clock_skew_minutes) must re-parse
+every row and rebuild stg_events__events and stg_events__quarantined_events, and a re-run without changes must
+change nothing. stg_events__events and stg_events__quarantined_events must take their incremental path (only
+the changed messageIds) on a delivery, their full path on a rule change.
 """
 
 from __future__ import annotations
@@ -52,6 +56,22 @@ def build(folder: Path, warehouse: Path, *arguments: str) -> None:
                "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"), *arguments]
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
+
+
+def compiled_paths(folder: Path) -> dict[str, bool]:
+    """For each incremental staging model of the last build: True when it recomputed only changed messageIds."""
+    results = json.loads((folder / "target" / "run_results.json").read_text())["results"]
+    return {result["unique_id"].split(".")[-1]: "changed_parsed_events" in result["compiled_code"]
+            for result in results
+            if result["unique_id"].split(".")[-1] in ("stg_events__events", "stg_events__quarantined_events")}
+
+
+def full_refresh_copy(folder: Path, warehouse: Path, name: str, *arguments: str) -> Path:
+    """A copy of the warehouse (same raw rows and load ids) rebuilt with --full-refresh."""
+    full = folder / name
+    shutil.copy2(warehouse, full)
+    build(folder, full, "--full-refresh", *arguments)
+    return full
 
 
 def differing_rows(left: Path, right: Path, table: str) -> tuple[int, int]:
@@ -106,12 +126,11 @@ def staged(tmp_path_factory) -> dict:
     write_lines(raw_dir / "events" / "date=2099-01-01" / "resent.jsonl.gz",
                 [json.dumps(line, separators=(",", ":")) for line in (copy, future)] + ['{"type":"track","messageId":'])
     ingest(raw_dir, warehouse)
-    full = folder / "full.duckdb"
-    shutil.copy2(warehouse, full)
     build(folder, warehouse)
-    build(folder, full, "--full-refresh")
-    return {"folder": folder, "warehouse": warehouse, "full": full, "kept_before": kept_before,
-            "removed": removed.relative_to(raw_dir / "events").as_posix()}
+    paths = compiled_paths(folder)
+    full = full_refresh_copy(folder, warehouse, "full.duckdb")
+    return {"folder": folder, "warehouse": warehouse, "full": full, "kept_before": kept_before, "raw_dir": raw_dir,
+            "removed": removed.relative_to(raw_dir / "events").as_posix(), "paths": paths}
 
 
 @pytest.mark.parametrize("table", COMPARED)
@@ -130,6 +149,23 @@ def test_an_earlier_received_copy_in_a_new_file_displaces_the_kept_one(staged):
         ).fetchone()[0] == 0
 
 
+def test_a_delivery_recomputes_only_the_changed_message_ids(staged):
+    assert staged["paths"] == {"stg_events__events": True, "stg_events__quarantined_events": True}
+
+
+def test_re_delivering_the_file_without_the_kept_copy_keeps_the_displaced_copy_again(staged):
+    folder, warehouse, raw_dir = staged["folder"], staged["warehouse"], staged["raw_dir"]
+    resent = raw_dir / "events" / "date=2099-01-01" / "resent.jsonl.gz"
+    write_lines(resent, read_lines(resent)[1:])  # re-delivered without the copy: the future call and broken line stay
+    ingest(raw_dir, warehouse)
+    build(folder, warehouse)
+    assert compiled_paths(folder) == {"stg_events__events": True, "stg_events__quarantined_events": True}
+    assert reason_of(warehouse, staged["kept_before"]) is None
+    assert reason_of(warehouse, "date=2099-01-01/resent.jsonl.gz:1") == "future_timestamp"
+    full = full_refresh_copy(folder, warehouse, "full_after_re_delivery.duckdb")
+    assert [differing_rows(warehouse, full, table) for table in COMPARED] == [(0, 0)] * len(COMPARED)
+
+
 def test_a_changed_rule_re_parses_every_row_and_a_re_run_changes_nothing(staged):
     folder, warehouse = staged["folder"], staged["warehouse"]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
@@ -144,7 +180,12 @@ def test_a_changed_rule_re_parses_every_row_and_a_re_run_changes_nothing(staged)
             "select count(*), count(*) filter (where check_reason_code = 'future_timestamp'),"
             " count(distinct rules_fingerprint) from staging.base_events__parsed_events"
         ).fetchall() == [(rows, 0, 1)]
+    assert compiled_paths(folder) == {"stg_events__events": False, "stg_events__quarantined_events": False}
+    full = full_refresh_copy(folder, warehouse, "full_relaxed.duckdb", "--vars", relaxed)
+    assert [differing_rows(warehouse, full, table) for table in COMPARED] == [(0, 0)] * len(COMPARED)
     before = folder / "before_rerun.duckdb"
     shutil.copy2(warehouse, before)
     build(folder, warehouse, "--vars", relaxed)
-    assert differing_rows(warehouse, before, "staging.base_events__parsed_events") == (0, 0)
+    assert compiled_paths(folder) == {"stg_events__events": True, "stg_events__quarantined_events": True}
+    for table in ("staging.base_events__parsed_events", *COMPARED):
+        assert differing_rows(warehouse, before, table) == (0, 0), table

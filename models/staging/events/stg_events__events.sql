@@ -1,10 +1,51 @@
+{{
+    config(
+        materialized=incremental_materialization(),
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook=["{{ events_staging_changes('clean') }}"],
+        post_hook=["{{ record_built_file_versions(ref('base_events__parsed_events')) }}"],
+    )
+}}
+
+{#- One row per clean tracking call, deduplicated on messageId (see the .yml).
+
+    Incremental and always equal to a full rebuild. A row depends on its parsed row (base_events__parsed_events)
+    and on the other parsed rows of its messageId (which copy is kept), on rules and vars, and on nothing else
+    (no analysis date). A build compares the parsed file versions with those the last build read (table
+    _built_file_versions__stg_events__events): the pre-hook (macro events_staging_changes) lists the messageIds
+    of clean-rule rows in new versions and of stored rows whose version is gone, and deletes their rows; the
+    select below recomputes those messageIds from all their parsed rows (macro events_with_reasons, the rule
+    base_events__validated_events shows, over whole messageIds only, so the duplicate window is exact and
+    costs in proportion to the change). Other rules (fingerprint of this model and every model upstream:
+    SQL, macros, seeds, vars) or no record: every row is rebuilt. A failure before the post-hook leaves the
+    old record, so the next build redoes the same change. Spark: a plain table on Parquet
+    (incremental_materialization); the delete needs Delta or another format with DELETE. -#}
+{%- set rebuild = not is_incremental() or built_file_versions_outdated() %}
 {%- set personal_trait_keys = ['email', 'phone', 'name', 'first_name', 'last_name', 'full_name', 'address'] %}
 
 
 with
 
+parsed_events as (
+    select * from {{ ref('base_events__parsed_events') }}
+),
+{%- if not rebuild %}
+
+changed_event_ids as (
+    select * from {{ incremental_side_relation('changed_event_ids') }}
+),
+
+-- every parsed row of each changed messageId, so the duplicate window sees whole messageIds
+changed_parsed_events as (
+    select parsed_events.*
+    from parsed_events
+    where parsed_events.event_id in (select changed_event_ids.event_id from changed_event_ids)
+),
+{%- endif %}
+
 validated_events as (
-    select * from {{ ref('base_events__validated_events') }}
+    {{ events_with_reasons('parsed_events' if rebuild else 'changed_parsed_events') }}
 ),
 
 clean_events as (
