@@ -148,18 +148,26 @@ most_active_hours as (
     qualify row_number() over (partition by person_id order by count_sessions desc, session_hour asc) = 1
 ),
 
+channel_sessions as (
+    select
+        person_id,
+        channel,
+        count(*) as count_sessions
+    from window_sessions
+    where channel is not null
+    group by person_id, channel
+),
+
 -- direct only wins when every session was direct: it says nothing about how the person is reached
 preferred_channels as (
     select
         person_id,
         channel as preferred_channel
-    from window_sessions
-    where channel is not null
-    group by person_id, channel
+    from channel_sessions
     qualify
         row_number() over (
             partition by person_id
-            order by case when channel = 'direct' then 1 else 0 end, count(*) desc, channel
+            order by case when channel = 'direct' then 1 else 0 end, count_sessions desc, channel
         ) = 1
 ),
 
