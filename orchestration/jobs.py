@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-# Raw ingest, then every dbt seed, model, snapshot and test, the Python steps between and after them, the
+# Raw ingest, then every dbt seed, model and test, the Python steps between and after them, the
 # quality checks and the publication, for one reporting day (a partition: the job is partitioned like its
 # assets, orchestration/partitions.py) or a range of days in one run.
 refresh_warehouse = define_asset_job(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from orchestration.table_io import SparkTables
 
 DBT_PARTS = (
-    ("models, seeds and snapshot before the customer-value step",
+    ("models and seeds before the customer-value step",
      ["--exclude", "source:clv+", "source:clustering+"]),
     ("models reading the customer-value tables", ["--select", "source:clv+", "--exclude", "source:clustering+"]),
     ("models reading the clustering tables", ["--select", "source:clustering+"]),

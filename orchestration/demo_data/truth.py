@@ -509,7 +509,7 @@ class TruthLedger:
             "erasure_requests.json": {
                 "definition": "Clean erasure requests the raw export holds (its duplicate and invalid rows are in "
                               "mess.json): each names one identifier, in its normal form here, of a true person "
-                              "who must be absent from every mart, snapshot and Python-step table.",
+                              "who must be absent from every mart, history and Python-step table.",
                 "requests": self.erasure_requests,
             },
         }

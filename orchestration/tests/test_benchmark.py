@@ -25,7 +25,7 @@ def test_a_model_name_rule_beats_the_longest_folder_which_beats_a_shorter_one():
     assert model_step("stg_clv__person_predictions", "models/staging/clv/stg_clv__person_predictions.sql") == "value"
     # a name rule wins over its folder (models/intermediate/behavior/ is "behavior reports")
     assert model_step("int_events_sessionized", "models/intermediate/behavior/int_events_sessionized.sql") == "sessions"
-    assert model_step("snp_person_identifiers", "snapshots/snp_person_identifiers.sql") == "identity"
+    assert model_step("fct_person_identifier_history", "models/marts/identity/fct_person_identifier_history.sql") == "identity"
     assert model_step("new_model", "models/elsewhere/new_model.sql") == "other models"
     assert node_step({"name": "unique_x", "resource_type": "test", "path": "models/staging/x.yml"}) == "checks"
 

@@ -178,6 +178,6 @@ def test_unusable_phones_and_emails_are_flagged_on_clean_rows(first_run, warehou
 
 def test_an_unchanged_second_run_records_no_person_merges(first_run, warehouse):
     # Runs after test_a_second_run_on_unchanged_files_changes_no_staging_table (file order): the identity
-    # snapshot has seen two builds of the same graph, so no person id may look absorbed.
+    # history has seen two builds of the same graph, so no person id may look absorbed.
     assert query(warehouse["path"], "select count(*) from marts.fct_person_merges")[0][0] == 0
     assert query(warehouse["path"], "select count(*) from marts.dim_persons")[0][0] > 0

@@ -1,5 +1,5 @@
 {#- Every identifier to forget: all identifiers of each component of the identity graph that holds an
-    identifier named by an erasure request. Upstream of the identity snapshot (bdg_person_identifiers
+    identifier named by an erasure request. Upstream of the identity history (bdg_person_identifiers
     reads it), so it cannot look at person ids of the past: int_persons_erased adds those. -#}
 with
 

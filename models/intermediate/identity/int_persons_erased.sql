@@ -1,14 +1,17 @@
 {#- Every person id to forget, current or absorbed. Its post-hook purges the identity history
-    (snp_person_identifiers) of those persons and identifiers: the snapshot cannot do it itself, because
-    the absorbed ids are found in that history, which must still be whole when this model reads it. -#}
+    (fct_person_identifier_history) of those persons and identifiers: the history cannot do it itself,
+    because the absorbed ids are found in that history, which must still be whole when this model reads it.
+    A plain table (Spark Parquet) is rebuilt from the identity bridge on every run and holds none of them. -#}
 {{
     config(
         post_hook=[
-            "delete from {{ ref('snp_person_identifiers') }}
+            "{% if incremental_materialization() == 'incremental' %}
+            delete from {{ ref('fct_person_identifier_history') }}
             where person_id in (select person_id from {{ this }})
                 or identifier_type || ':' || identifier_value in (
                     select identifier_type || ':' || identifier_value from {{ ref('int_identifiers_erased') }}
-                )",
+                )
+            {% endif %}",
         ],
     )
 }}
@@ -20,7 +23,7 @@ identifiers_erased as (
 ),
 
 person_identifier_versions as (
-    select * from {{ ref('snp_person_identifiers') }}
+    select * from {{ ref('fct_person_identifier_history') }}
 ),
 
 person_identifiers as (

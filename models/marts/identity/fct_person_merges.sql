@@ -1,7 +1,7 @@
 with
 
 person_identifier_versions as (
-    select * from {{ ref('snp_person_identifiers') }}
+    select * from {{ ref('fct_person_identifier_history') }}
 ),
 
 persons_erased as (
@@ -15,13 +15,13 @@ identifier_moves as (
         ended_versions.identifier_value,
         ended_versions.person_id as from_person_id,
         started_versions.person_id as to_person_id,
-        started_versions.dbt_valid_from as moved_at
+        started_versions.valid_from as moved_at
     from person_identifier_versions as ended_versions
     inner join person_identifier_versions as started_versions
         on
             ended_versions.identifier_type = started_versions.identifier_type
             and ended_versions.identifier_value = started_versions.identifier_value
-            and ended_versions.dbt_valid_to = started_versions.dbt_valid_from
+            and ended_versions.valid_to = started_versions.valid_from
     where ended_versions.person_id <> started_versions.person_id
 ),
 
@@ -34,10 +34,10 @@ persons_alive_after_runs as (
     inner join person_identifier_versions
         on
             identifier_moves.from_person_id = person_identifier_versions.person_id
-            and identifier_moves.moved_at >= person_identifier_versions.dbt_valid_from
+            and identifier_moves.moved_at >= person_identifier_versions.valid_from
             and (
-                person_identifier_versions.dbt_valid_to is null
-                or identifier_moves.moved_at < person_identifier_versions.dbt_valid_to
+                person_identifier_versions.valid_to is null
+                or identifier_moves.moved_at < person_identifier_versions.valid_to
             )
 ),
 
@@ -58,7 +58,7 @@ current_versions as (
         identifier_value,
         person_id
     from person_identifier_versions
-    where dbt_valid_to is null
+    where valid_to is null
 ),
 
 moves_per_receiving_person as (
@@ -118,7 +118,7 @@ final as (
         on
             person_merges.merged_person_id = merge_current_persons.merged_person_id
             and person_merges.merged_at = merge_current_persons.merged_at
-    -- int_persons_erased purges the erased persons' history from the snapshot; this also drops a merge
+    -- int_persons_erased purges the erased persons' history; this also drops a merge
     -- whose other side is one of them (a person id kept after a split)
     left join persons_erased as erased_merged
         on person_merges.merged_person_id = erased_merged.person_id
