@@ -167,7 +167,7 @@ preferred_channels as (
     qualify
         row_number() over (
             partition by person_id
-            order by case when channel = 'direct' then 1 else 0 end, count_sessions desc, channel
+            order by case when channel = 'direct' then 1 else 0 end asc, count_sessions desc, channel asc
         ) = 1
 ),
 

@@ -69,7 +69,7 @@ top_values as (
         tag_value as top_value,
         count_persons_top_value
     from value_totals
-    qualify row_number() over (partition by tag_code order by count_persons_top_value desc, tag_value) = 1
+    qualify row_number() over (partition by tag_code order by count_persons_top_value desc, tag_value asc) = 1
 ),
 
 final as (
