@@ -175,14 +175,15 @@ active_day_totals as (
     select
         daily_activity.person_id,
         count(*) as count_active_days_last_90_days,
-        -- days since Monday 2000-01-03, modulo 7: 5 is a Saturday, 6 a Sunday (engine-independent)
+        -- days since Monday 2000-01-03, modulo 7: 5 is a Saturday, 6 a Sunday (engine-independent); doubles, as
+        -- Spark would average decimal literals to five decimal places
         avg(
             case
                 when
                     {{ dbt.datediff("cast('2000-01-03' as date)", 'daily_activity.activity_date', 'day') }}
                     % 7 >= 5
-                    then 1.0
-                else 0.0
+                    then cast(1 as double)
+                else cast(0 as double)
             end
         ) as weekend_active_day_share_last_90_days
     from daily_activity
