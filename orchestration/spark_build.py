@@ -41,12 +41,14 @@ DBT_PARTS = (
 )
 
 
-def run_dbt_part(arguments: Sequence[str], extra: Sequence[str]) -> bool:
-    """One `dbt build` in this process (dbt's programmatic runner); True when every node passed."""
+def run_dbt_part(arguments: Sequence[str], extra: Sequence[str], unit_tests: bool = True) -> bool:
+    """One `dbt build` in this process (dbt's programmatic runner); True when every node passed. Without
+    unit_tests, dbt's unit tests are left out (their rules are the same SQL the models run: `make test` runs
+    them on DuckDB, `make spark-run` on Spark): 151 of them, each a Spark job of its own."""
     from dbt.cli.main import dbtRunner
 
     # Unit tests tagged duckdb_only give fixtures in DuckDB's literal syntax (struct literals).
-    exclusions = ["tag:duckdb_only"]
+    exclusions = ["tag:duckdb_only"] if unit_tests else ["test_type:unit"]
     if "--exclude" in arguments:
         at = list(arguments).index("--exclude") + 1
         arguments = [*arguments[:at], *exclusions, *arguments[at:]]
@@ -69,6 +71,7 @@ def build_on_spark(
     progress: Callable[[str], None] = print,
     export_dir: Path | None = None,
     export_tables: Sequence[str] = (),
+    unit_tests: bool = True,
 ) -> bool:
     """Ingest and build everything on Spark; True when every step and every dbt node passed."""
     from orchestration.customer_value import describe_fits, refresh_customer_value_models
@@ -91,12 +94,12 @@ def build_on_spark(
         progress(f"spark: session started in {time.monotonic() - started:.1f}s")
         load_raw_directory(spark, raw_dir, progress=progress)
         steps: list[tuple[str, Callable[[], bool]]] = [
-            (DBT_PARTS[0][0], lambda: run_dbt_part(DBT_PARTS[0][1], dbt_arguments)),
+            (DBT_PARTS[0][0], lambda: run_dbt_part(DBT_PARTS[0][1], dbt_arguments, unit_tests)),
             ("customer value", lambda: _report(describe_fits(refresh_customer_value_models(tables)), progress)),
-            (DBT_PARTS[1][0], lambda: run_dbt_part(DBT_PARTS[1][1], dbt_arguments)),
+            (DBT_PARTS[1][0], lambda: run_dbt_part(DBT_PARTS[1][1], dbt_arguments, unit_tests)),
             ("clustering", lambda: _report(describe_clusters(refresh_person_clusters(
                 tables, settings.cluster_seed, analysis_date(tables, as_of or settings.as_of_date))), progress)),
-            (DBT_PARTS[2][0], lambda: run_dbt_part(DBT_PARTS[2][1], dbt_arguments)),
+            (DBT_PARTS[2][0], lambda: run_dbt_part(DBT_PARTS[2][1], dbt_arguments, unit_tests)),
         ]
         for name, step in steps:
             step_started = time.monotonic()
@@ -138,10 +141,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default="", help="analysis date YYYY-MM-DD (default: the latest day in the data)")
     parser.add_argument("--export-dir", type=Path, help="write --export tables there as <schema.table>.parquet")
     parser.add_argument("--export", nargs="*", default=[], help="relations to export (schema.table)")
+    parser.add_argument("--no-unit-tests", action="store_true", help="leave dbt's unit tests out (data tests run)")
     arguments, dbt_arguments = parser.parse_known_args(argv)
     raw_dir = arguments.raw_dir or load_settings().raw_dir
     passed = build_on_spark(raw_dir, arguments.as_of, dbt_arguments, export_dir=arguments.export_dir,
-                            export_tables=arguments.export)
+                            export_tables=arguments.export, unit_tests=not arguments.no_unit_tests)
     return 0 if passed else 1
 
 

@@ -78,7 +78,7 @@ def builds(tmp_path_factory) -> tuple[Path, Path]:
     }
     command = [
         sys.executable, "-m", "orchestration.spark_build", "--raw-dir", str(demo / "raw"), "--as-of", AS_OF,
-        "--export-dir", str(spark_root / "marts"), "--export", *COMPARED_MARTS,
+        "--no-unit-tests", "--export-dir", str(spark_root / "marts"), "--export", *COMPARED_MARTS,
         "--target-path", str(spark_root / "target"), "--log-path", str(spark_root / "logs"),
     ]
     # The Spark build waits on its JVM and on many small queries more than on the CPU: the DuckDB build runs

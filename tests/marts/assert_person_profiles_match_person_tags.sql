@@ -41,7 +41,7 @@ long_values as (
         tag_code,
         case
             when max(value_type) <> 'number'
-                then {{ dbt.listagg('tag_value', "','", 'order by value_rank') }}
+                then {{ listagg_sorted('tag_value', "','", 'value_rank') }}
         end as tag_value,
         max(tag_number) as tag_number
     from person_tags

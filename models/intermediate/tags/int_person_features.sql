@@ -148,18 +148,26 @@ most_active_hours as (
     qualify row_number() over (partition by person_id order by count_sessions desc, session_hour asc) = 1
 ),
 
+channel_sessions as (
+    select
+        person_id,
+        channel,
+        count(*) as count_sessions
+    from window_sessions
+    where channel is not null
+    group by person_id, channel
+),
+
 -- direct only wins when every session was direct: it says nothing about how the person is reached
 preferred_channels as (
     select
         person_id,
         channel as preferred_channel
-    from window_sessions
-    where channel is not null
-    group by person_id, channel
+    from channel_sessions
     qualify
         row_number() over (
             partition by person_id
-            order by case when channel = 'direct' then 1 else 0 end, count(*) desc, channel
+            order by case when channel = 'direct' then 1 else 0 end asc, count_sessions desc, channel asc
         ) = 1
 ),
 
@@ -167,14 +175,15 @@ active_day_totals as (
     select
         daily_activity.person_id,
         count(*) as count_active_days_last_90_days,
-        -- days since Monday 2000-01-03, modulo 7: 5 is a Saturday, 6 a Sunday (engine-independent)
+        -- days since Monday 2000-01-03, modulo 7: 5 is a Saturday, 6 a Sunday (engine-independent); doubles, as
+        -- Spark would average decimal literals to five decimal places
         avg(
             case
                 when
                     {{ dbt.datediff("cast('2000-01-03' as date)", 'daily_activity.activity_date', 'day') }}
                     % 7 >= 5
-                    then 1.0
-                else 0.0
+                    then cast(1 as double)
+                else cast(0 as double)
             end
         ) as weekend_active_day_share_last_90_days
     from daily_activity

@@ -54,14 +54,22 @@ tag_totals as (
     group by tag_code
 ),
 
+value_totals as (
+    select
+        tag_code,
+        tag_value,
+        count(distinct person_id) as count_persons_top_value
+    from person_tags
+    group by tag_code, tag_value
+),
+
 top_values as (
     select
         tag_code,
         tag_value as top_value,
-        count(distinct person_id) as count_persons_top_value
-    from person_tags
-    group by tag_code, tag_value
-    qualify row_number() over (partition by tag_code order by count(distinct person_id) desc, tag_value) = 1
+        count_persons_top_value
+    from value_totals
+    qualify row_number() over (partition by tag_code order by count_persons_top_value desc, tag_value asc) = 1
 ),
 
 final as (

@@ -26,10 +26,10 @@ final as (
         value_counts.tag_value,
         value_counts.count_persons,
         cast(value_counts.count_persons * cast(1 as double) / tag_catalog.count_persons_tagged as double) as share_of_persons,
-        row_number() over (
+        cast(row_number() over (
             partition by value_counts.tag_code
             order by value_counts.count_persons desc, value_counts.tag_value asc
-        ) as value_rank_in_tag,
+        ) as {{ dbt.type_bigint() }}) as value_rank_in_tag,
         {{ as_of_date() }} as as_of_date
     from value_counts
     inner join tag_catalog

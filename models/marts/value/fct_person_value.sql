@@ -40,7 +40,7 @@ person_orders as (
         min(ordered_date) as first_order_date,
         max(ordered_date) as last_order_date,
         count(distinct ordered_date) as count_purchase_days,
-        avg(case when has_coupon then 1.0 else 0.0 end) as coupon_order_share
+        avg(case when has_coupon then cast(1 as double) else cast(0 as double) end) as coupon_order_share
     from value_orders
     group by person_id
 ),
