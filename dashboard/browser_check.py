@@ -1,0 +1,178 @@
+"""Open every dashboard page in headless Chromium, check that its charts are drawn with data, screenshot it.
+
+    python -m dashboard.browser_check --url http://127.0.0.1:8501 [--lang en zh] [--screenshots docs/screenshots]
+
+(`make dashboard-screenshots` serves the dashboard on the published warehouse and runs this into
+docs/screenshots/.) The browser is Debian's chromium package (CHROMIUM_PATH, default /usr/bin/chromium),
+driven by Playwright without downloading a browser of its own. A page passes when, once Streamlit has finished
+running its script,
+
+- every chart of the page's entry in dashboard/pages.py is on it (the element `.st-key-chart_<name>`),
+- each of those charts is a drawn Plotly graph whose traces hold at least one data point (read from the graph's
+  own `data`, not from pixels), and at least one of them draws a non-zero value,
+- the page shows no error and no exception, and its title is in the chosen language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Page as BrowserPage
+from playwright.sync_api import sync_playwright
+
+from dashboard.labels import label
+from dashboard.pages import PAGES, Page
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+# Flags for a root user in a container without a network: no sandbox, no GPU, no background connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1440, "height": 1000}
+PAGE_TIMEOUT_MS = 60_000
+MAX_SCREENSHOT_HEIGHT = 4000
+
+# Per chart: its traces and how many points each holds, and whether any value is non-zero. Read from the graph's
+# _fullData (Plotly's decoded traces: the figure arrives base64-encoded); a trace's points are the length of its
+# first non-empty array among z, values, y, x (a heat map counts its cells, null cells excluded).
+CHART_DATA_SCRIPT = """
+(names) => names.map((name) => {
+    const holder = document.querySelector(`.st-key-chart_${name}`);
+    const graph = holder ? holder.querySelector('.js-plotly-plot') : null;
+    if (!graph || !graph._fullData) { return {name, found: !!holder, drawn: false, points: [], nonzero: false}; }
+    const flat = (values) => {
+        if (values === undefined || values === null) { return []; }
+        const items = ArrayBuffer.isView(values) ? Array.from(values) : Array.from(values, (item) =>
+            (Array.isArray(item) || ArrayBuffer.isView(item)) ? Array.from(item) : [item]).flat();
+        return items.filter((value) => value !== null && value !== undefined && !Number.isNaN(value));
+    };
+    const points = graph._fullData.map((trace) => {
+        for (const field of ['z', 'values', 'y', 'x']) {
+            const values = flat(trace[field]);
+            if (values.length) { return values.length; }
+        }
+        return 0;
+    });
+    const nonzero = graph._fullData.some((trace) => ['x', 'y', 'z', 'values'].some((field) =>
+        flat(trace[field]).some((value) => typeof value === 'number' && value !== 0)));
+    const svg = graph.querySelector('svg.main-svg');
+    return {name, found: true, drawn: !!svg && svg.getBoundingClientRect().height > 0, points, nonzero};
+})
+"""
+
+
+@dataclass(frozen=True)
+class PageResult:
+    url_path: str
+    lang: str
+    charts: dict[str, int]  # chart name -> data points over its traces
+    problems: tuple[str, ...]
+    screenshot: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def wait_until_idle(browser_page: BrowserPage) -> None:
+    """Wait until Streamlit has run the page's script to the end (its status widget says nothing is running)."""
+    browser_page.wait_for_selector('[data-testid="stApp"]', timeout=PAGE_TIMEOUT_MS)
+    browser_page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]');
+        }""",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+
+
+def check_page(browser_page: BrowserPage, base_url: str, page: Page, lang: str,
+               screenshot_dir: Path | None = None, query: str = "") -> PageResult:
+    """Open one page and check it (module docstring); the screenshot is <screenshot_dir>/<url_path>[.zh].png."""
+    path = "" if page is PAGES[0] else page.url_path  # the first page is the default, served at the root
+    url = f"{base_url.rstrip('/')}/{path}?lang={lang}{'&' + query if query else ''}"
+    browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+    wait_until_idle(browser_page)
+    problems: list[str] = []
+    selectors = ", ".join(f".st-key-chart_{name} .js-plotly-plot svg.main-svg" for name in page.charts)
+    try:
+        browser_page.wait_for_function(
+            f"() => document.querySelectorAll({selectors!r}).length >= {len(page.charts)}", timeout=PAGE_TIMEOUT_MS
+        )
+    except Exception:  # noqa: BLE001 - reported below, chart by chart
+        pass
+    charts: dict[str, int] = {}
+    for chart in browser_page.evaluate(CHART_DATA_SCRIPT, list(page.charts)):
+        charts[chart["name"]] = sum(chart["points"])
+        if not chart["found"]:
+            problems.append(f"chart {chart['name']} is not on the page")
+        elif not chart["drawn"]:
+            problems.append(f"chart {chart['name']} is not drawn")
+        elif sum(chart["points"]) == 0:
+            problems.append(f"chart {chart['name']} has no data points")
+        elif not chart["nonzero"]:
+            problems.append(f"chart {chart['name']} draws only zeros")
+    for selector, what in (('[data-testid="stException"]', "an exception"),
+                           ('[data-testid="stAlertContentError"]', "an error"),
+                           ('[data-testid="stAlertContentWarning"]', "a warning")):
+        if browser_page.locator(selector).count():
+            problems.append(f"the page shows {what}: {browser_page.locator(selector).first.inner_text()[:300]}")
+    title = label(page.title_key, lang)
+    heading = browser_page.locator("h1").first
+    if not heading.count() or title not in heading.inner_text():
+        problems.append(f"the page title is not {title!r}")
+    screenshot = None
+    if screenshot_dir is not None:
+        screenshot_dir.mkdir(parents=True, exist_ok=True)
+        screenshot = screenshot_dir / f"{page.url_path}{'' if lang == 'en' else '.' + lang}.png"
+        # Streamlit scrolls inside its main block, not the document: grow the window to the block's height.
+        height = browser_page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0")
+        browser_page.set_viewport_size({"width": VIEWPORT["width"],
+                                        "height": min(max(VIEWPORT["height"], height), MAX_SCREENSHOT_HEIGHT)})
+        browser_page.wait_for_timeout(500)  # Plotly redraws at the new size
+        browser_page.screenshot(path=str(screenshot), full_page=True)
+        browser_page.set_viewport_size(VIEWPORT)
+    return PageResult(page.url_path, lang, charts, tuple(problems), screenshot)
+
+
+def check_dashboard(base_url: str, languages: tuple[str, ...] = ("en",), screenshot_dir: Path | None = None,
+                    pages: tuple[Page, ...] = PAGES) -> list[PageResult]:
+    """Every page in every language, in one headless Chromium."""
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-US")
+            browser_page = context.new_page()
+            for lang in languages:
+                for page in pages:
+                    results.append(check_page(browser_page, base_url, page, lang, screenshot_dir))
+        finally:
+            browser.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.browser_check", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8501")
+    parser.add_argument("--lang", nargs="+", default=["en", "zh"], choices=["en", "zh"])
+    parser.add_argument("--screenshots", type=Path, default=None, help="folder for one PNG per page and language")
+    arguments = parser.parse_args(argv)
+    results = check_dashboard(arguments.url, tuple(arguments.lang), arguments.screenshots)
+    for result in results:
+        charts = ", ".join(f"{name} {points:,} points" for name, points in result.charts.items())
+        status = "ok  " if result.ok else "FAIL"
+        print(f"{status} {result.lang} /{result.url_path}: {charts}" + "".join(f"\n     {p}" for p in result.problems))
+    return 0 if all(result.ok for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

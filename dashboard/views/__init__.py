@@ -1,0 +1,1 @@
+"""One module per dashboard page; each has a `render()` that app.py's navigation runs (see dashboard/pages.py)."""
