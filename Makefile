@@ -12,13 +12,15 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv run backfill demo-data lint test test-python dev bench spark-run spark-check clean
+.PHONY: help venv browser run backfill demo-data lint test test-python dev dashboard dashboard-screenshots bench spark-run spark-check clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
 	@echo "make test                                           lint + pytest (dbt tests, dbt unit tests, end-to-end refreshes)"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]  refresh a range of days (one run, or one per day)"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
+	@echo "make dashboard [DASHBOARD_PORT=8501]                serve the BI dashboard on the published marts (make run first if none)"
+	@echo "make dashboard-screenshots                          check every dashboard page in headless Chromium, save docs/screenshots/"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
 	@echo "make bench [SCALE=1m|10m|100m]                       benchmark: full + one-day incremental refresh, per step"
 	@echo "make spark-run [RAW_DIR=...] [AS_OF=...]            build the whole project on Spark (local; see Scaling out)"
@@ -35,6 +37,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The dashboard's end-to-end test drives Debian's Chromium (no browser download); CJK fonts draw the Chinese labels.
+CHROMIUM_PATH ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM_PATH) -a -d /usr/share/fonts/opentype/noto || { \
+	  echo "== installing Debian's chromium and fonts-noto-cjk (apt-get)"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "run as root: apt-get install chromium fonts-noto-cjk (or set CHROMIUM_PATH)"; exit 2; fi; }
+
 run: venv
 	@$(PY) -m orchestration.run $(if $(RAW_DIR),--raw-dir "$(RAW_DIR)") $(if $(AS_OF),--as-of "$(AS_OF)") $(if $(FULL_REFRESH),--full-refresh)
 
@@ -49,7 +59,7 @@ lint: venv
 	@echo "== sqlfluff lint (dbt templater on an in-memory target)"
 	@PII_HASH_SALT=lint $(VENV)/bin/sqlfluff lint models tests --processes 2
 
-test-python: venv
+test-python: venv browser
 	@echo "== pytest (generator, Dagster definitions, golden data set, end-to-end refresh with dbt tests and unit tests)"
 	@$(PY) -m pytest -q
 
@@ -58,6 +68,14 @@ test: lint test-python
 dev: venv
 	@mkdir -p .dagster_home && cp orchestration/dagster.yaml .dagster_home/dagster.yaml
 	@DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev
+
+dashboard: venv
+	@$(PY) -m dashboard --check 2>/dev/null || $(MAKE) --no-print-directory run
+	@$(PY) -m dashboard
+
+dashboard-screenshots: venv browser
+	@$(PY) -m dashboard --check 2>/dev/null || $(MAKE) --no-print-directory run
+	@$(PY) -m dashboard.browser_check --lang en zh --screenshots docs/screenshots
 
 SCALE ?= 1m
 bench: venv

@@ -1,9 +1,9 @@
 """Open every dashboard page in headless Chromium, check that its charts are drawn with data, screenshot it.
 
-    python -m dashboard.browser_check --url http://127.0.0.1:8501 [--lang en zh] [--screenshots docs/screenshots]
+    python -m dashboard.browser_check [--url http://127.0.0.1:8501] [--lang en zh] [--screenshots docs/screenshots]
 
-(`make dashboard-screenshots` serves the dashboard on the published warehouse and runs this into
-docs/screenshots/.) The browser is Debian's chromium package (CHROMIUM_PATH, default /usr/bin/chromium),
+Without --url it serves the dashboard on PUBLISHED_PATH itself for the check (`make dashboard-screenshots`
+does that into docs/screenshots/; orchestration/tests/test_dashboard.py does it on the demo warehouse). The browser is Debian's chromium package (CHROMIUM_PATH, default /usr/bin/chromium),
 driven by Playwright without downloading a browser of its own. A page passes when, once Streamlit has finished
 running its script,
 
@@ -17,15 +17,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Page as BrowserPage
 from playwright.sync_api import sync_playwright
+from streamlit.logger import set_log_level
 
-from dashboard.labels import label
-from dashboard.pages import PAGES, Page
+# Importing the pages outside `streamlit run` logs a cache warning per cached function: keep the output clean.
+set_log_level("error")
+
+from dashboard.__main__ import streamlit_command  # noqa: E402
+from dashboard.labels import label  # noqa: E402
+from dashboard.pages import PAGES, Page  # noqa: E402
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 # Flags for a root user in a container without a network: no sandbox, no GPU, no background connections.
@@ -64,6 +76,59 @@ CHART_DATA_SCRIPT = """
     return {name, found: true, drawn: !!svg && svg.getBoundingClientRect().height > 0, points, nonzero};
 })
 """
+
+
+STARTUP_TIMEOUT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_dashboard(published_path: Path, port: int | None = None) -> Iterator[str]:
+    """Serve the dashboard on published_path (as `make dashboard` does) until the block ends; yields its URL."""
+    port = port or free_port()
+    environment = {**os.environ, "PUBLISHED_PATH": str(published_path)}
+    log = Path(tempfile.gettempdir()) / f"dashboard-{port}.log"
+    with open(log, "w") as output:
+        server = subprocess.Popen(streamlit_command(port, "127.0.0.1"), env=environment, stdout=output,
+                                  stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the dashboard did not start on {url}:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def chart_values(browser_page: BrowserPage, name: str, axis: str = "y") -> list[float]:
+    """The numbers of one axis of every trace of the chart named name (its decoded _fullData)."""
+    return browser_page.evaluate(
+        """([name, axis]) => {
+            const graph = document.querySelector(`.st-key-chart_${name} .js-plotly-plot`);
+            if (!graph || !graph._fullData) { return []; }
+            return graph._fullData.flatMap((trace) => Array.from(trace[axis] || []))
+                .filter((value) => typeof value === 'number');
+        }""",
+        [name, axis],
+    )
 
 
 @dataclass(frozen=True)
@@ -162,11 +227,18 @@ def check_dashboard(base_url: str, languages: tuple[str, ...] = ("en",), screens
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard.browser_check", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8501")
+    parser.add_argument("--url", default=None, help="a running dashboard (default: serve PUBLISHED_PATH for the check)")
     parser.add_argument("--lang", nargs="+", default=["en", "zh"], choices=["en", "zh"])
     parser.add_argument("--screenshots", type=Path, default=None, help="folder for one PNG per page and language")
     arguments = parser.parse_args(argv)
-    results = check_dashboard(arguments.url, tuple(arguments.lang), arguments.screenshots)
+    if arguments.url:
+        results = check_dashboard(arguments.url, tuple(arguments.lang), arguments.screenshots)
+    else:
+        from dashboard.published import published_path, read_publication
+
+        read_publication()  # a clear error when nothing is published yet
+        with running_dashboard(published_path()) as url:
+            results = check_dashboard(url, tuple(arguments.lang), arguments.screenshots)
     for result in results:
         charts = ", ".join(f"{name} {points:,} points" for name, points in result.charts.items())
         status = "ok  " if result.ok else "FAIL"
