@@ -35,9 +35,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_segment_builder": ("Segment builder", "人群圈选"),
     "page_person": ("Person profile", "个人画像"),
     # overview
-    "dau": ("Active persons (day)", "日活跃用户"),
-    "wau": ("Active persons (7 days)", "周活跃用户"),
-    "mau": ("Active persons (30 days)", "月活跃用户"),
+    "dau": ("DAU (active today)", "日活跃用户"),
+    "wau": ("WAU (7 days)", "周活跃用户"),
+    "mau": ("MAU (30 days)", "月活跃用户"),
     "new_persons": ("New persons", "新用户"),
     "returning_persons": ("Returning persons", "老用户"),
     "revenue_30_days": ("Revenue (30 days)", "近30天收入"),
