@@ -3,7 +3,8 @@
     python -m dashboard.browser_check [--url http://127.0.0.1:8501] [--lang en zh] [--screenshots docs/screenshots]
 
 Without --url it serves the dashboard on PUBLISHED_PATH itself for the check (`make dashboard-screenshots`
-does that into docs/screenshots/; orchestration/tests/test_dashboard.py does it on the demo warehouse). The browser is Debian's chromium package (CHROMIUM_PATH, default /usr/bin/chromium),
+does that into docs/screenshots/; orchestration/tests/test_dashboard.py does it on the demo warehouse).
+The browser is Debian's chromium package (CHROMIUM_PATH, default /usr/bin/chromium),
 driven by Playwright without downloading a browser of its own. A page passes when, once Streamlit has finished
 running its script,
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import published, queries
+from dashboard.labels import label
 
 LANGUAGE_KEY = "lang"
 DEFAULT_LANGUAGE = "en"
@@ -66,3 +68,17 @@ def url_choice(widget: Callable[..., Any], label_text: str, options: Any, key: s
     else:
         st.query_params[key] = str(value)
     return value
+
+
+def page_title(title_key: str) -> str:
+    """Write the page's title in the chosen language and return the language."""
+    lang = language()
+    st.title(label(title_key, lang))
+    return lang
+
+
+def is_empty(frame: pd.DataFrame, lang: str) -> bool:
+    """True, with a notice on the page, when a query returned no rows (a page then draws nothing more)."""
+    if frame.empty:
+        st.info(label("no_data", lang))
+    return frame.empty

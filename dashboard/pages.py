@@ -23,7 +23,8 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("overview", "page_overview", "section_behavior", overview.render, ("new_vs_returning", "revenue", "platforms")),
+    Page("overview", "page_overview", "section_behavior", overview.render,
+         ("new_vs_returning", "revenue", "platforms")),
     Page("funnels", "page_funnels", "section_behavior", funnels.render, ("funnel",)),
     Page("retention", "page_retention", "section_behavior", retention.render, ("retention", "retention_curve")),
     Page("lifecycle", "page_lifecycle", "section_behavior", lifecycle.render, ("lifecycle", "stages")),

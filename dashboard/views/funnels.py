@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.charts import figure, show
-from dashboard.context import language, load, url_choice
+from dashboard.context import is_empty, load, page_title, url_choice
 from dashboard.labels import label, value_label
 
 BREAKDOWNS = ("all", "platform", "channel")
@@ -19,11 +19,9 @@ DEFAULT_FUNNEL = "purchase"
 
 
 def render() -> None:
-    lang = language()
-    st.title(label("page_funnels", lang))
+    lang = page_title("page_funnels")
     funnels = load(queries.funnels)
-    if funnels.empty:
-        st.info(label("no_data", lang))
+    if is_empty(funnels, lang):
         return
     names = dict(zip(funnels["funnel_key"], funnels["funnel_name"], strict=True))
     left, right = st.columns([2, 1])
@@ -33,8 +31,7 @@ def render() -> None:
                            format_func=lambda key: label(f"breakdown_{key}", lang))
 
     overall = load(queries.funnel_steps, funnel_key, "all")
-    if overall.empty:
-        st.info(label("no_data", lang))
+    if is_empty(overall, lang):
         return
     last = overall.iloc[-1]
     st.metric(label("overall_conversion", lang), f"{last['conversion_rate_from_first_step']:.1%}",

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.charts import figure, show
-from dashboard.context import language, load, publication, url_choice
+from dashboard.context import is_empty, load, page_title, publication, url_choice
 from dashboard.labels import label, value_label
 
 GRAINS = ("week", "day", "month")
@@ -20,14 +20,12 @@ STAGES = ("new", "active", "reactivated", "silent", "churned")
 
 
 def render() -> None:
-    lang = language()
+    lang = page_title("page_lifecycle")
     as_of = publication().as_of_date
-    st.title(label("page_lifecycle", lang))
     grain = url_choice(st.segmented_control, label("grain", lang), GRAINS, "grain", "week",
                        format_func=lambda key: label(f"grain_{key}", lang))
     periods = load(queries.lifecycle_periods, grain, as_of)
-    if periods.empty:
-        st.info(label("no_data", lang))
+    if is_empty(periods, lang):
         return
     fig = figure(label("chart_lifecycle", lang), barmode="relative", xaxis_title=label("period_start", lang),
                  yaxis_title=label("persons", lang))

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.charts import figure, show
-from dashboard.context import language, load, publication
+from dashboard.context import load, page_title, publication
 from dashboard.labels import label, value_label
 
 
@@ -21,9 +21,8 @@ def _delta(current: float | None, previous: float | None) -> str | None:
 
 
 def render() -> None:
-    lang = language()
+    lang = page_title("page_overview")
     as_of = publication().as_of_date
-    st.title(label("page_overview", lang))
 
     activity = load(queries.headline_activity, as_of)
     today = activity.iloc[0] if not activity.empty else None

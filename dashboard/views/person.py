@@ -13,19 +13,17 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.charts import figure, show
-from dashboard.context import language, load, publication
+from dashboard.context import load, page_title, publication
 from dashboard.labels import label, value_label
 
 
 def render() -> None:
-    lang = language()
+    lang = page_title("page_person")
     as_of = publication().as_of_date
-    st.title(label("page_person", lang))
-    samples = load(queries.sample_persons)
+    revenue = load(queries.sample_persons).set_index("person_id")["revenue"]
     left, right = st.columns(2)
-    picked = right.selectbox(label("pick_person", lang), samples["person_id"].tolist(),
-                             format_func=lambda person: f"{person} (¥{samples.set_index('person_id').loc[person, 'revenue']:,.0f})",
-                             key="sample_person")
+    picked = right.selectbox(label("pick_person", lang), revenue.index.tolist(),
+                             format_func=lambda person: f"{person} (¥{revenue[person]:,.0f})", key="sample_person")
     typed = left.text_input(label("person_id", lang), key="person_id", bind="query-params",
                             placeholder="p_0123456789abcdef")
     person_id = (typed or "").strip() or picked
@@ -43,8 +41,9 @@ def render() -> None:
     columns[1].metric(label("value_tier", lang), value_label(person["value_tier"], lang)
                       if pd.notna(person["value_tier"]) else "-")
     columns[2].metric(label("rfm_segment", lang), segment_name if pd.notna(segment_name) else "-")
+    count_orders = 0 if pd.isna(person["count_orders"]) else int(person["count_orders"])
     columns[3].metric(label("revenue", lang), f"¥{0 if pd.isna(person['revenue']) else person['revenue']:,.0f}",
-                      help=f"{0 if pd.isna(person['count_orders']) else int(person['count_orders'])} {label('orders', lang)}")
+                      help=f"{count_orders} {label('orders', lang)}")
     columns[4].metric(label("identifiers", lang), int(person["count_identifiers"]),
                       help=f"{label('first_seen', lang)}: {person['first_seen_at']:%Y-%m-%d}")
 

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import queries, segment_preview
 from dashboard.charts import figure, show
-from dashboard.context import language, load, publication
+from dashboard.context import load, page_title, publication
 from dashboard.labels import label, value_label
 from dashboard.views.tags import tag_name
 
@@ -52,7 +52,7 @@ def _operand(index: int, tag_code: str, value_type: str, operator: str, default:
         return st.number_input(label("operand", lang), value=0.0, key=f"{key}_number")
     values = load(queries.tag_values, tag_code)
     if operator in segment_preview.LIST_OPERATORS:
-        preset = [value for value in default.get(operator, []) if value in values] if default.get("tag") == tag_code else []
+        preset = [value for value in default.get(operator, []) if value in values and default.get("tag") == tag_code]
         return st.multiselect(label("operand", lang), values, default=preset or values[:1],
                               format_func=lambda value: value_label(value, lang), key=f"{key}_values")
     return st.selectbox(label("operand", lang), values, format_func=lambda value: value_label(value, lang),
@@ -60,8 +60,7 @@ def _operand(index: int, tag_code: str, value_type: str, operator: str, default:
 
 
 def render() -> None:
-    lang = language()
-    st.title(label("page_segment_builder", lang))
+    lang = page_title("page_segment_builder")
     st.caption(label("builder_intro", lang))
     catalog = load(queries.tag_catalog).set_index("tag_code", drop=False)
     codes = list(catalog.index)
@@ -108,7 +107,8 @@ def render() -> None:
     share.metric(label("segment_share", lang), f"{combined['share']:.1%}", border=True,
                  help=f"{combined['members']:,} / {combined['persons']:,}")
 
-    names = [f"{index + 1}. {tag_name(catalog.loc[condition['tag']], lang)}" for index, condition in enumerate(conditions)]
+    names = [f"{number}. {tag_name(catalog.loc[condition['tag']], lang)}"
+             for number, condition in enumerate(conditions, start=1)]
     fig = figure(label("chart_condition_sizes", lang), yaxis_title=label("persons", lang))
     fig.add_trace(go.Bar(x=[*names, label("combined", lang)], y=[*alone, combined["members"]],
                          marker_color=["#94a3b8"] * len(alone) + ["#2563eb"], text=[*alone, combined["members"]],

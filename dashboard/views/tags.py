@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.charts import figure, show
-from dashboard.context import language, load, url_choice
+from dashboard.context import load, page_title, url_choice
 from dashboard.labels import label, value_label
 
 MISSING_COLOR = "#cbd5e1"
@@ -28,8 +28,7 @@ def segment_name(row, lang: str) -> str:
 
 
 def render() -> None:
-    lang = language()
-    st.title(label("page_tags", lang))
+    lang = page_title("page_tags")
     catalog = load(queries.tag_catalog).set_index("tag_code", drop=False)
     segments = load(queries.segments).set_index("segment_key", drop=False)
     left, right = st.columns(2)

@@ -10,16 +10,14 @@ import streamlit as st
 
 from dashboard import queries
 from dashboard.charts import figure, show
-from dashboard.context import language, load
+from dashboard.context import is_empty, load, page_title
 from dashboard.labels import label, value_label
 
 
 def render() -> None:
-    lang = language()
-    st.title(label("page_value", lang))
+    lang = page_title("page_value")
     segments = load(queries.rfm_segments)
-    if segments.empty:
-        st.info(label("no_data", lang))
+    if is_empty(segments, lang):
         return
     names = segments["rfm_segment_name_zh"] if lang == "zh" else segments["rfm_segment_name"]
     left, right = st.columns(2)

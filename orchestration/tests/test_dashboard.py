@@ -18,9 +18,9 @@ import yaml
 from dashboard import queries, segment_preview
 from dashboard.browser_check import (
     CHROMIUM_PATH,
+    chart_values,
     check_dashboard,
     check_page,
-    chart_values,
     running_dashboard,
 )
 from dashboard.labels import LABELS, VALUE_LABELS, label
@@ -86,8 +86,8 @@ def members(rule, path: Path) -> set[str]:
     ({"tag": "top_bought_categories", "contains_any": ["shoes", "bags"]}, {"p1", "p2", "p4"}),
     ({"tag": "top_bought_categories", "contains_all": ["sports_shoes", "bags"]}, {"p1"}),
     ({"any": [{"tag": "city", "equals": "北京"}, {"tag": "age_years", "lte": 25}]}, {"p1", "p2"}),
-    ({"all": [{"tag": "city", "equals": "上海"}, {"not": {"tag": "top_bought_categories", "contains": "sports_shoes"}}]},
-     {"p4"}),
+    ({"all": [{"tag": "city", "equals": "上海"},
+              {"not": {"tag": "top_bought_categories", "contains": "sports_shoes"}}]}, {"p4"}),
     ({"tag": "city", "equals": "上海' or 1 = 1 --"}, set()),
 ])
 def test_preview_rules_match_the_hand_worked_members(profiles_path, rule, expected):
