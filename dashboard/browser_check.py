@@ -158,6 +158,14 @@ def wait_until_idle(browser_page: BrowserPage) -> None:
     )
 
 
+def wait_for_charts(browser_page: BrowserPage, names: tuple[str, ...], timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+    """Wait until each named chart is drawn (an SVG inside its `.st-key-chart_<name>` element)."""
+    selectors = ", ".join(f".st-key-chart_{name} .js-plotly-plot svg.main-svg" for name in names)
+    browser_page.wait_for_function(
+        f"() => document.querySelectorAll({selectors!r}).length >= {len(names)}", timeout=timeout_ms
+    )
+
+
 def check_page(browser_page: BrowserPage, base_url: str, page: Page, lang: str,
                screenshot_dir: Path | None = None, query: str = "") -> PageResult:
     """Open one page and check it (module docstring); the screenshot is <screenshot_dir>/<url_path>[.zh].png."""
@@ -166,11 +174,8 @@ def check_page(browser_page: BrowserPage, base_url: str, page: Page, lang: str,
     browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
     wait_until_idle(browser_page)
     problems: list[str] = []
-    selectors = ", ".join(f".st-key-chart_{name} .js-plotly-plot svg.main-svg" for name in page.charts)
     try:
-        browser_page.wait_for_function(
-            f"() => document.querySelectorAll({selectors!r}).length >= {len(page.charts)}", timeout=PAGE_TIMEOUT_MS
-        )
+        wait_for_charts(browser_page, page.charts)
     except Exception:  # noqa: BLE001 - reported below, chart by chart
         pass
     charts: dict[str, int] = {}
