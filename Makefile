@@ -12,13 +12,14 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv run backfill demo-data lint test test-python dev bench spark-run spark-check clean
+.PHONY: help venv run backfill demo-data lint test test-python dev docs bench spark-run spark-check clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
 	@echo "make test                                           lint + pytest (dbt tests, dbt unit tests, end-to-end refreshes)"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]  refresh a range of days (one run, or one per day)"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
+	@echo "make docs [DOCS_PORT=8080]                          build and serve the dbt docs site (lineage, metrics, exposures)"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
 	@echo "make bench [SCALE=1m|10m|100m]                       benchmark: full + one-day incremental refresh, per step"
 	@echo "make spark-run [RAW_DIR=...] [AS_OF=...]            build the whole project on Spark (local; see Scaling out)"
@@ -58,6 +59,14 @@ test: lint test-python
 dev: venv
 	@mkdir -p .dagster_home && cp orchestration/dagster.yaml .dagster_home/dagster.yaml
 	@DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev
+
+# dbt docs generate (catalog from WAREHOUSE_PATH; an empty catalog, said so, when it is missing or locked by a
+# refresh) into target/docs, then dbt docs serve on 127.0.0.1 (DOCS_HOST=0.0.0.0 to share it). Same settings
+# and PII_HASH_SALT as a refresh: orchestration/docs_site.py.
+DOCS_PORT ?= 8080
+DOCS_HOST ?= 127.0.0.1
+docs: venv
+	@$(PY) -m orchestration.docs_site --port $(DOCS_PORT) --host $(DOCS_HOST)
 
 SCALE ?= 1m
 bench: venv
