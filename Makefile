@@ -12,13 +12,15 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv browser run backfill demo-data lint test test-python dev dashboard dashboard-screenshots bench spark-run spark-check clean
+.PHONY: help venv browser run backfill demo-data lint test test-python dev docs dashboard dashboard-screenshots bench \
+	spark-run spark-check clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
 	@echo "make test                                           lint + pytest (dbt tests, dbt unit tests, end-to-end refreshes)"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]  refresh a range of days (one run, or one per day)"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
+	@echo "make docs [DOCS_PORT=8080]                          build and serve the dbt docs site (lineage, metrics, exposures)"
 	@echo "make dashboard [DASHBOARD_PORT=8501]                serve the BI dashboard on the published marts (make run first if none)"
 	@echo "make dashboard-screenshots                          check every dashboard page in headless Chromium, save docs/screenshots/"
 	@echo "make demo-data [PERSONS=4000 DAYS=90 SEED=42]       (re)generate the demo raw data set"
@@ -69,6 +71,15 @@ dev: venv
 	@mkdir -p .dagster_home && cp orchestration/dagster.yaml .dagster_home/dagster.yaml
 	@DAGSTER_HOME=$(CURDIR)/.dagster_home $(VENV)/bin/dagster dev
 
+# dbt docs generate (catalog from WAREHOUSE_PATH; an empty catalog, said so, when it is missing or locked by a
+# refresh) into target/docs, then dbt docs serve on 127.0.0.1 (DOCS_HOST=0.0.0.0 to share it). Same settings
+# and PII_HASH_SALT as a refresh: orchestration/docs_site.py.
+DOCS_PORT ?= 8080
+DOCS_HOST ?= 127.0.0.1
+docs: venv
+	@$(PY) -m orchestration.docs_site --port $(DOCS_PORT) --host $(DOCS_HOST)
+
+# The Streamlit dashboard on PUBLISHED_PATH (docs/dashboard.md); a first `make run` publishes the demo marts.
 dashboard: venv
 	@$(PY) -m dashboard --check 2>/dev/null || $(MAKE) --no-print-directory run
 	@$(PY) -m dashboard
