@@ -7,8 +7,11 @@ docs/metrics.md shows the SQL each metric equals on the published marts.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,22 +47,21 @@ PERSON_ENTITY_TYPES = {
     "fct_person_value": "primary",
     "fct_segment_memberships": "foreign",
 }
+# The marts the dashboard's code names (`marts.<name>` in dashboard/): its exposure must list exactly these.
 DASHBOARD_MARTS = {
-    "rpt_active_persons", "rpt_lifecycle", "dim_person_lifecycle_stages", "rpt_funnel_steps",
-    "rpt_retention_cohorts", "fct_person_value", "dim_person_profiles", "dim_tag_catalog",
-    "rpt_tag_value_distribution", "dim_segments", "fct_segment_memberships", "rpt_segment_sizes", "dim_persons",
-    "bdg_person_identifiers", "fct_person_daily_activity", "fct_orders", "rpt_data_coverage",
+    match for path in (PROJECT_DIR / "dashboard").rglob("*.py")
+    for match in re.findall(r"\bmarts\.([a-z_]+)", path.read_text())
 }
 EXPORT_MARTS = {"rpt_segment_exports", "dim_segments"}
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory) -> tuple[dict, dict]:
-    """(manifest.json, semantic_manifest.json) of one `dbt parse` of the project."""
-    folder = tmp_path_factory.mktemp("semantic_parse")
+def parse_project(folder: Path, warehouse_path: str = ":memory:", salt: str = "semantic-layer-test-salt",
+                  ) -> tuple[dict, dict]:
+    """(manifest.json, semantic_manifest.json) of one `dbt parse` of the project into folder/target. The
+    relations name the warehouse's database (its file stem), so parse against the warehouse MetricFlow reads."""
     environment = {
-        **os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "PII_HASH_SALT": "semantic-layer-test-salt",
-        "WAREHOUSE_PATH": ":memory:", "DBT_TARGET": "duckdb",
+        **os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "PII_HASH_SALT": salt,
+        "WAREHOUSE_PATH": warehouse_path, "DBT_TARGET": "duckdb",
     }
     completed = subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(PROJECT_DIR),
@@ -70,6 +72,11 @@ def parsed(tmp_path_factory) -> tuple[dict, dict]:
     target = folder / "target"
     return (json.loads((target / "manifest.json").read_text()),
             json.loads((target / "semantic_manifest.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory) -> tuple[dict, dict]:
+    return parse_project(tmp_path_factory.mktemp("semantic_parse"))
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +182,95 @@ def test_the_exposures_depend_on_the_marts_they_read(manifest, name, kind, marts
     assert {manifest["nodes"][node]["name"] for node in exposure["depends_on"]["nodes"]} == marts
     if kind == "dashboard":
         assert exposure["url"] == "http://localhost:8501"
+
+
+# --- MetricFlow queries on the demo refresh equal the marts ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def metricflow(demo_warehouse, tmp_path_factory):
+    """Run `mf query` on a copy of the demo warehouse; returns a function (arguments) -> rows as dicts.
+
+    MetricFlow reads target/semantic_manifest.json under the dbt project it runs in (the target-path of
+    dbt_project.yml, not DBT_TARGET_PATH), so it runs in a folder holding dbt_project.yml and the parsed
+    semantic manifest, never writing into the checkout.
+    """
+    folder = tmp_path_factory.mktemp("metricflow")
+    shutil.copyfile(PROJECT_DIR / "dbt_project.yml", folder / "dbt_project.yml")
+    warehouse = folder / demo_warehouse.path.name
+    shutil.copyfile(demo_warehouse.path, warehouse)
+    parse_project(folder, str(warehouse), demo_warehouse.salt)
+    environment = {
+        **os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR), "PII_HASH_SALT": demo_warehouse.salt,
+        "WAREHOUSE_PATH": str(warehouse), "DUCKDB_TEMP_DIRECTORY": str(folder / "tmp"), "DBT_TARGET": "duckdb",
+    }
+
+    def query(*arguments: str) -> list[dict]:
+        output = folder / "result.csv"
+        output.unlink(missing_ok=True)
+        completed = subprocess.run(
+            [str(Path(sys.executable).parent / "mf"), "query", *arguments, "--csv", str(output)],
+            cwd=folder, env=environment, capture_output=True, text=True, timeout=300,
+        )
+        assert completed.returncode == 0 and output.exists(), (completed.stdout + completed.stderr)[-3000:]
+        with output.open() as rows:
+            return list(csv.DictReader(rows))
+
+    return query
+
+
+def test_metricflow_order_metrics_equal_the_orders_mart(metricflow, demo_warehouse):
+    (row,) = metricflow("--metrics", "orders,revenue,average_order_value,repeat_purchase_rate")
+    ((orders, revenue, buyers, repeat_buyers),) = demo_warehouse.query(
+        """
+        select
+            (select count(*) from marts.fct_orders where is_value_order),
+            (select sum(revenue_amount) from marts.fct_orders where is_value_order),
+            (select count(*) from marts.fct_person_value where count_orders > 0),
+            (select count(*) from marts.fct_person_value where count_purchase_days >= 2)
+        """
+    )
+    assert orders > 0 and int(row["orders"]) == orders
+    assert float(row["revenue"]) == pytest.approx(float(revenue))
+    assert float(row["average_order_value"]) == pytest.approx(float(revenue) / orders)
+    assert float(row["repeat_purchase_rate"]) == pytest.approx(repeat_buyers / buyers)
+
+
+def test_metricflow_daily_activity_metrics_equal_the_active_persons_report(metricflow, demo_warehouse):
+    """Three marts, one day: the metrics must agree with rpt_active_persons (platform and channel 'all')."""
+    ((as_of, active, new),) = demo_warehouse.query(
+        """
+        select activity_date, count_active_persons, count_new_persons
+        from marts.rpt_active_persons
+        where platform = 'all' and channel = 'all'
+        order by activity_date desc
+        limit 1
+        """
+    )
+    ((sessions,),) = demo_warehouse.query("select count(*) from marts.fct_sessions where session_date = ?", [as_of])
+    (row,) = metricflow(
+        "--metrics", "active_persons,new_persons,sessions", "--group-by", "metric_time__day",
+        "--where", f"{{{{ TimeDimension('metric_time', 'day') }}}} = '{as_of}'",
+    )
+    assert (int(row["active_persons"]), int(row["new_persons"]), int(row["sessions"])) == (active, new, sessions)
+    assert active > 0 and sessions > 0
+
+
+def test_metricflow_funnel_and_segment_metrics_equal_their_reports(metricflow, demo_warehouse):
+    rates = {row["funnel_person__funnel_key"]: float(row["funnel_conversion_rate"])
+             for row in metricflow("--metrics", "funnel_conversion_rate", "--group-by", "funnel_person__funnel_key")}
+    expected = dict(demo_warehouse.query(
+        """
+        select funnel_key, conversion_rate_from_first_step
+        from marts.rpt_funnel_steps
+        where breakdown_dimension = 'all'
+        qualify step_number = max(step_number) over (partition by funnel_key)
+        """
+    ))
+    assert rates.keys() == expected.keys() and len(rates) >= 5
+    for funnel_key, rate in expected.items():
+        assert rates[funnel_key] == pytest.approx(rate), funnel_key
+    sizes = {row["segment_membership__segment_key"]: int(row["segment_size"])
+             for row in metricflow("--metrics", "segment_size", "--group-by", "segment_membership__segment_key")}
+    members = dict(demo_warehouse.query("select segment_key, count_members from marts.dim_segments"))
+    assert sizes == {key: count for key, count in members.items() if count > 0}
