@@ -166,6 +166,37 @@ def wait_for_charts(browser_page: BrowserPage, names: tuple[str, ...], timeout_m
     )
 
 
+def chart_problems(browser_page: BrowserPage, names: tuple[str, ...],
+                   timeout_ms: int = PAGE_TIMEOUT_MS) -> tuple[dict[str, int], list[str]]:
+    """Data points per chart, and what is wrong with each (empty when all is well). A chart below the fold may
+    be drawn late, or redrawn while the layout settles: look again (scrolling it into view) until every chart is
+    right or the time is up, and report what was still wrong then."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        charts: dict[str, int] = {}
+        problems: list[str] = []
+        for chart in browser_page.evaluate(CHART_DATA_SCRIPT, list(names)):
+            charts[chart["name"]] = sum(chart["points"])
+            if not chart["found"]:
+                problems.append(f"chart {chart['name']} is not on the page")
+            elif not chart["drawn"]:
+                problems.append(f"chart {chart['name']} is not drawn")
+            elif sum(chart["points"]) == 0:
+                problems.append(f"chart {chart['name']} has no data points")
+            elif not chart["nonzero"]:
+                problems.append(f"chart {chart['name']} draws only zeros")
+            else:
+                continue
+            browser_page.evaluate(
+                "(name) => document.querySelector(`.st-key-chart_${name}`)?.scrollIntoView({block: 'center'})",
+                chart["name"],
+            )
+        if not problems or time.monotonic() > deadline:
+            browser_page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
+            return charts, problems
+        browser_page.wait_for_timeout(500)
+
+
 def check_page(browser_page: BrowserPage, base_url: str, page: Page, lang: str,
                screenshot_dir: Path | None = None, query: str = "") -> PageResult:
     """Open one page and check it (module docstring); the screenshot is <screenshot_dir>/<url_path>[.zh].png."""
@@ -173,22 +204,7 @@ def check_page(browser_page: BrowserPage, base_url: str, page: Page, lang: str,
     url = f"{base_url.rstrip('/')}/{path}?lang={lang}{'&' + query if query else ''}"
     browser_page.goto(url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
     wait_until_idle(browser_page)
-    problems: list[str] = []
-    try:
-        wait_for_charts(browser_page, page.charts)
-    except Exception:  # noqa: BLE001 - reported below, chart by chart
-        pass
-    charts: dict[str, int] = {}
-    for chart in browser_page.evaluate(CHART_DATA_SCRIPT, list(page.charts)):
-        charts[chart["name"]] = sum(chart["points"])
-        if not chart["found"]:
-            problems.append(f"chart {chart['name']} is not on the page")
-        elif not chart["drawn"]:
-            problems.append(f"chart {chart['name']} is not drawn")
-        elif sum(chart["points"]) == 0:
-            problems.append(f"chart {chart['name']} has no data points")
-        elif not chart["nonzero"]:
-            problems.append(f"chart {chart['name']} draws only zeros")
+    charts, problems = chart_problems(browser_page, page.charts)
     for selector, what in (('[data-testid="stException"]', "an exception"),
                            ('[data-testid="stAlertContentError"]', "an error"),
                            ('[data-testid="stAlertContentWarning"]', "a warning")):
