@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine: `make run` and `make test`.
 # Every setting below can be overridden on the command line or in the environment;
-# the README lists them.
+# docs/orchestration.md#settings lists them.
 
 SHELL := /bin/bash
 PYTHON_BIN ?= python3

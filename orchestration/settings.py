@@ -67,7 +67,7 @@ def _path_from_environment(name: str, default: str) -> Path:
 
 
 def load_settings() -> Settings:
-    """Read the settings from the environment (see the README's table of variables)."""
+    """Read the settings from the environment (docs/orchestration.md#settings lists them)."""
     warehouse_path = _path_from_environment("WAREHOUSE_PATH", "warehouse/profile.duckdb")
     demo_dir = _path_from_environment("DEMO_DIR", "data/demo")
     return Settings(
