@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,28 @@ def test_metricflow_funnel_and_segment_metrics_equal_their_reports(metricflow, d
              for row in metricflow("--metrics", "segment_size", "--group-by", "segment_membership__segment_key")}
     members = dict(demo_warehouse.query("select segment_key, count_members from marts.dim_segments"))
     assert sizes == {key: count for key, count in members.items() if count > 0}
+
+
+def test_dashboard_headlines_equal_the_metrics(metricflow, demo_warehouse):
+    """The overview's 30-day revenue, orders and AOV and its day's active and new persons (dashboard/queries.py,
+    on the published copy) are the metrics revenue, orders, average_order_value, active_persons, new_persons."""
+    from dashboard import queries
+
+    published = demo_warehouse.path.parent / "published" / demo_warehouse.path.name
+    ((as_of,),) = demo_warehouse.query("select max(as_of_date) from marts.rpt_data_coverage")
+    start = as_of - timedelta(days=29)
+    (row,) = metricflow(
+        "--metrics", "orders,revenue,average_order_value",
+        "--where", f"{{{{ TimeDimension('metric_time', 'day') }}}} between '{start}' and '{as_of}'",
+    )
+    headline = queries.headline_orders(as_of, path=published).set_index("period").loc["current"]
+    assert int(row["orders"]) == int(headline["count_orders"]) > 0
+    assert float(row["revenue"]) == pytest.approx(float(headline["revenue"]))
+    assert float(row["average_order_value"]) == pytest.approx(float(headline["average_order_value"]))
+    (day,) = metricflow(
+        "--metrics", "active_persons,new_persons", "--group-by", "metric_time__day",
+        "--where", f"{{{{ TimeDimension('metric_time', 'day') }}}} = '{as_of}'",
+    )
+    activity = queries.headline_activity(as_of, published).iloc[0]
+    assert (int(day["active_persons"]), int(day["new_persons"])) == (
+        int(activity["count_active_persons"]), int(activity["count_new_persons"]))
