@@ -229,21 +229,24 @@ def check_page(browser_page: BrowserPage, base_url: str, page: Page, lang: str,
     return PageResult(page.url_path, lang, charts, tuple(problems), screenshot)
 
 
-def check_dashboard(base_url: str, languages: tuple[str, ...] = ("en",), screenshot_dir: Path | None = None,
-                    pages: tuple[Page, ...] = PAGES) -> list[PageResult]:
-    """Every page in every language, in one headless Chromium."""
-    results = []
+@contextmanager
+def chromium_page() -> Iterator[BrowserPage]:
+    """A tab of a headless Debian Chromium (CHROMIUM_PATH, CHROMIUM_ARGS) at VIEWPORT, closed afterwards."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, locale="en-US")
-            browser_page = context.new_page()
-            for lang in languages:
-                for page in pages:
-                    results.append(check_page(browser_page, base_url, page, lang, screenshot_dir))
+            yield context.new_page()
         finally:
             browser.close()
-    return results
+
+
+def check_dashboard(base_url: str, languages: tuple[str, ...] = ("en",), screenshot_dir: Path | None = None,
+                    pages: tuple[Page, ...] = PAGES) -> list[PageResult]:
+    """Every page in every language, in one headless Chromium."""
+    with chromium_page() as browser_page:
+        return [check_page(browser_page, base_url, page, lang, screenshot_dir)
+                for lang in languages for page in pages]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ publication_id, so a new publication shows at the next page load without restart
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -26,15 +27,16 @@ def language() -> str:
 
 @st.cache_data(show_spinner=False, ttl=30)
 def _publication_by_file(path: str, modified_ns: int, inode: int) -> published.Publication:
-    return published.read_publication()
+    return published.read_publication(Path(path))
 
 
 def publication() -> published.Publication:
-    """The publication on disk now (a new one is renamed over the path, which changes its inode)."""
+    """The publication on disk now, read again when the file changes (a new publication is renamed over the
+    path, which changes its inode and modification time)."""
     path = published.published_path()
-    if not path.exists():
-        raise published.NoPublicationError(f"No published warehouse at {path}")
-    status = path.stat()
+    status = path.stat() if path.exists() else None
+    if status is None:
+        return published.read_publication(path)  # raises NoPublicationError, with what to do
     return _publication_by_file(str(path), status.st_mtime_ns, status.st_ino)
 
 

@@ -16,10 +16,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration import publication
 from orchestration.settings import load_settings
-
-# The schemas the dashboard may read: the marts and the publication's own record (orchestration/publication.py).
-READABLE_SCHEMAS = ("marts", "_publication")
 
 
 class NoPublicationError(RuntimeError):
@@ -58,19 +56,19 @@ def query(sql: str, parameters: list | tuple | None = None, path: Path | None = 
 
 
 def read_publication(path: Path | None = None) -> Publication:
-    """The publication being read (one row of _publication.publication)."""
-    frame = query(
-        "select publication_id, published_at, as_of_date, count_tables, count_rows from _publication.publication",
-        path=path,
-    )
-    if frame.empty:
-        raise NoPublicationError(f"{path or published_path()} holds no publication record")
-    row = frame.iloc[0]
-    as_of = row["as_of_date"]
+    """The publication being read: its record in _publication.publication, as the refresh wrote it
+    (orchestration.publication.read_publication)."""
+    path = path or published_path()
+    found = publication.read_publication(path)
+    if found is None:
+        raise NoPublicationError(
+            f"No published warehouse at {path}. Run `make run` first (it publishes the marts after its checks)."
+        )
+    record, _ = found
     return Publication(
-        publication_id=str(row["publication_id"]),
-        published_at=pd.Timestamp(row["published_at"]).to_pydatetime(),
-        as_of_date=None if pd.isna(as_of) else pd.Timestamp(as_of).date(),
-        count_tables=int(row["count_tables"]),
-        count_rows=int(row["count_rows"]),
+        publication_id=str(record["publication_id"]),
+        published_at=record["published_at"],
+        as_of_date=record["as_of_date"],
+        count_tables=int(record["count_tables"]),
+        count_rows=int(record["count_rows"]),
     )

@@ -27,8 +27,8 @@ DEFAULT_BREAKDOWN = "lifecycle_stage"
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _preview(publication_id: str, rule: Any, breakdown: str) -> tuple[dict, list, list[int]]:
-    tag_types = segment_preview.published_tag_types()
+def _preview(publication_id: str, rule: Any, breakdown: str, tag_types: dict[str, str]) -> tuple[dict, list, list[int]]:
+    """Size of the rule, its members by the breakdown tag, and each top-level condition alone."""
     combined = segment_preview.preview(rule, tag_types=tag_types)
     by_tag = segment_preview.members_by_tag(rule, breakdown, tag_types=tag_types)
     parts = rule[next(iter(rule))]
@@ -97,7 +97,8 @@ def render() -> None:
                              index=breakdown_codes.index(DEFAULT_BREAKDOWN) if DEFAULT_BREAKDOWN in breakdown_codes
                              else 0, format_func=lambda code: tag_name(catalog.loc[code], lang), key="breakdown_tag")
     try:
-        combined, by_tag, alone = _preview(publication().publication_id, rule, breakdown)
+        tag_types = dict(zip(catalog["tag_code"], catalog["value_type"], strict=True))
+        combined, by_tag, alone = _preview(publication().publication_id, rule, breakdown, tag_types)
     except segment_preview.RuleError as error:
         st.error(label("rule_error", lang, error=error))
         return

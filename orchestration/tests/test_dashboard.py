@@ -21,7 +21,10 @@ from dashboard.browser_check import (
     chart_values,
     check_dashboard,
     check_page,
+    chromium_page,
     running_dashboard,
+    wait_for_charts,
+    wait_until_idle,
 )
 from dashboard.labels import LABELS, VALUE_LABELS, label
 from dashboard.pages import PAGES
@@ -235,75 +238,55 @@ def test_every_page_renders_its_charts_with_data_in_both_languages(dashboard_url
 
 def test_tag_explorer_filtered_by_a_segment_counts_its_members(dashboard_url, published_copy):
     """?tag=gender&segment=coupon_hunters: the bars (values and no value) add up to the segment's size."""
-    from playwright.sync_api import sync_playwright
-
-    from dashboard.browser_check import CHROMIUM_ARGS, VIEWPORT
-
     tags_page = next(page for page in PAGES if page.url_path == "tags")
     members = queries.query(
         "select count_members from marts.dim_segments where segment_key = 'coupon_hunters'", path=published_copy
     )["count_members"][0]
     person = queries.sample_persons(path=published_copy)["person_id"][3]
     person_page = next(page for page in PAGES if page.url_path == "person")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            browser_page = browser.new_page(viewport=VIEWPORT)
-            result = check_page(browser_page, dashboard_url, tags_page, "en", query="tag=gender&segment=coupon_hunters")
-            assert result.ok, result.problems
-            assert sum(chart_values(browser_page, "tag_distribution")) == members
-            result = check_page(browser_page, dashboard_url, person_page, "zh", query=f"person_id={person}")
-            assert result.ok, result.problems
-            assert browser_page.get_by_role("heading", name=person).count() == 1
-        finally:
-            browser.close()
+    with chromium_page() as browser_page:
+        result = check_page(browser_page, dashboard_url, tags_page, "en", query="tag=gender&segment=coupon_hunters")
+        assert result.ok, result.problems
+        assert sum(chart_values(browser_page, "tag_distribution")) == members
+        result = check_page(browser_page, dashboard_url, person_page, "zh", query=f"person_id={person}")
+        assert result.ok, result.problems
+        assert browser_page.get_by_role("heading", name=person).count() == 1
 
 
 def test_segment_builder_reacts_to_its_widgets_and_the_language_switch(dashboard_url):
     """Two conditions A and B: 'all' draws |A|, |B|, |A and B|; switching to 'any' draws |A or B| =
     |A| + |B| - |A and B|; a third condition adds a bar; switching to Chinese keeps the rule and the URL says so."""
-    from playwright.sync_api import sync_playwright
+    with chromium_page() as browser_page:
+        browser_page.goto(f"{dashboard_url}/segment_builder")
+        wait_until_idle(browser_page)
+        wait_for_charts(browser_page, ("condition_sizes",))
+        first, second, both = chart_values(browser_page, "condition_sizes")
+        assert 0 < both < min(first, second)
 
-    from dashboard.browser_check import CHROMIUM_ARGS, VIEWPORT, wait_for_charts, wait_until_idle
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
-        try:
-            browser_page = browser.new_page(viewport=VIEWPORT)
-            browser_page.goto(f"{dashboard_url}/segment_builder")
-            wait_until_idle(browser_page)
-            wait_for_charts(browser_page, ("condition_sizes",))
-            first, second, both = chart_values(browser_page, "condition_sizes")
-            assert 0 < both < min(first, second)
-
-            def bars_after(action, count: int) -> list[float]:
-                """Do the action, then wait (up to 30 s) until the chart draws count bars."""
-                action()
-                for _ in range(150):
-                    browser_page.wait_for_timeout(200)
-                    values = chart_values(browser_page, "condition_sizes")
-                    if len(values) == count:
-                        wait_until_idle(browser_page)
-                        return chart_values(browser_page, "condition_sizes")
-                raise AssertionError(f"the chart never drew {count} bars")
-
-            any_values = bars_after(lambda: browser_page.get_by_text(label("combine_any", "en")).click(), 3)
-            for _ in range(50):  # the rerun redraws the same three bars with the union
-                if any_values[2] != both:
-                    break
+        def bars_once(action, done) -> list[float]:
+            """Do the action, then wait (up to 30 s) until the redrawn bars satisfy done(bars); return them."""
+            action()
+            for _ in range(150):
                 browser_page.wait_for_timeout(200)
-                any_values = chart_values(browser_page, "condition_sizes")
-            assert any_values == [first, second, first + second - both]
-            bars_after(lambda: browser_page.locator('[data-testid="stNumberInputStepUp"]').first.click(), 4)
-            browser_page.get_by_text("中文").click()
-            browser_page.wait_for_function(
-                f"() => document.querySelector('h1')?.innerText === {label('page_segment_builder', 'zh')!r}",
-                timeout=30_000,
-            )
-            wait_until_idle(browser_page)
-            wait_for_charts(browser_page, ("condition_sizes",))
-            assert len(chart_values(browser_page, "condition_sizes")) == 4
-            assert browser_page.url.endswith("?lang=zh")
-            assert browser_page.locator('[data-testid="stException"]').count() == 0
-        finally:
-            browser.close()
+                if done(chart_values(browser_page, "condition_sizes")):
+                    wait_until_idle(browser_page)
+                    return chart_values(browser_page, "condition_sizes")
+            return chart_values(browser_page, "condition_sizes")
+
+        # the rerun redraws the same three bars, the last one with the union
+        any_values = bars_once(lambda: browser_page.get_by_text(label("combine_any", "en")).click(),
+                               lambda bars: len(bars) == 3 and bars[2] != both)
+        assert any_values == [first, second, first + second - both]
+        four = bars_once(lambda: browser_page.locator('[data-testid="stNumberInputStepUp"]').first.click(),
+                         lambda bars: len(bars) == 4)
+        assert len(four) == 4, "a third condition did not add a bar"
+        browser_page.get_by_text("中文").click()
+        browser_page.wait_for_function(
+            f"() => document.querySelector('h1')?.innerText === {label('page_segment_builder', 'zh')!r}",
+            timeout=30_000,
+        )
+        wait_until_idle(browser_page)
+        wait_for_charts(browser_page, ("condition_sizes",))
+        assert len(chart_values(browser_page, "condition_sizes")) == 4
+        assert browser_page.url.endswith("?lang=zh")
+        assert browser_page.locator('[data-testid="stException"]').count() == 0
