@@ -98,7 +98,7 @@ recipient_purchases as (
         campaign_id,
         person_id,
         count(*) as count_orders,
-        sum(revenue) as revenue
+        {{ sum_money('revenue') }} as revenue
     from window_purchases
     group by campaign_id, person_id
 ),

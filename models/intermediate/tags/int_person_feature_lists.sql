@@ -117,7 +117,7 @@ scored_values as (
         order_items.person_id,
         'bought_categories' as list_name,
         order_items.category as list_value,
-        sum(order_items.allocated_net_amount) as score
+        {{ sum_money('order_items.allocated_net_amount') }} as score
     from order_items
     cross join analysis_dates
     where
@@ -133,7 +133,7 @@ scored_values as (
         order_items.person_id,
         'bought_brands' as list_name,
         order_items.brand as list_value,
-        sum(order_items.allocated_net_amount) as score
+        {{ sum_money('order_items.allocated_net_amount') }} as score
     from order_items
     cross join analysis_dates
     where

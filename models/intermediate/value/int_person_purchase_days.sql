@@ -12,7 +12,7 @@ final as (
         person_id,
         ordered_date as purchase_date,
         cast(count(*) as {{ dbt.type_bigint() }}) as count_orders,
-        cast(sum(revenue_amount) as double) as revenue
+        {{ sum_money('revenue_amount') }} as revenue
     from orders
     where is_value_order and person_id is not null
     group by person_id, ordered_date

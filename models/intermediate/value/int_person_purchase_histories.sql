@@ -50,8 +50,8 @@ calibration as (
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
         count(*) as count_purchase_days,
-        sum(revenue) as historical_revenue,
-        sum(case when purchase_day_number > 1 then revenue end) as repeat_revenue
+        {{ sum_money('revenue') }} as historical_revenue,
+        {{ sum_money('case when purchase_day_number > 1 then revenue end') }} as repeat_revenue
     from calibration_days
     group by reference_date, is_backtest, prediction_horizon_days, person_id
 ),
@@ -61,7 +61,7 @@ holdout as (
         reference_dates.reference_date,
         purchase_days.person_id,
         count(*) as count_holdout_purchase_days,
-        sum(purchase_days.revenue) as holdout_revenue
+        {{ sum_money('purchase_days.revenue') }} as holdout_revenue
     from reference_dates
     inner join purchase_days
         on reference_dates.reference_date < purchase_days.purchase_date

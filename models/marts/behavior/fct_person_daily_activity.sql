@@ -68,7 +68,7 @@ order_days as (
         ordered_date as activity_date,
         count(*) as count_orders_placed,
         sum(case when is_paid then 1 else 0 end) as count_orders,
-        sum(case when is_paid then total_amount else 0 end) as revenue,
+        {{ sum_money('case when is_paid then total_amount else 0 end') }} as revenue,
         sum(case when is_paid and channel = 'store' then 1 else 0 end) as count_store_orders
     from orders
     where person_id is not null and ordered_date <= {{ as_of_date() }}

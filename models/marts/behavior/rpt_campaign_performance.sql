@@ -74,10 +74,10 @@ audiences as (
         campaign_id,
         sum(case when not is_holdout then 1 else 0 end) as persons_touched,
         sum(case when not is_holdout and has_purchased then 1 else 0 end) as persons_ordering,
-        sum(case when not is_holdout then revenue else 0 end) as touched_revenue,
+        {{ sum_money('case when not is_holdout then revenue else 0 end') }} as touched_revenue,
         sum(case when is_holdout then 1 else 0 end) as holdout_persons,
         sum(case when is_holdout and has_purchased then 1 else 0 end) as holdout_persons_ordering,
-        sum(case when is_holdout then revenue else 0 end) as holdout_revenue
+        {{ sum_money('case when is_holdout then revenue else 0 end') }} as holdout_revenue
     from recipients
     group by campaign_id
 ),
@@ -86,7 +86,7 @@ credits as (
     select
         orders_credited.campaign_id,
         count(*) as count_attributed_orders,
-        sum(orders_credited.revenue) as attributed_revenue
+        {{ sum_money('orders_credited.revenue') }} as attributed_revenue
     from orders_credited
     left join testers
         on orders_credited.person_id = testers.person_id

@@ -18,7 +18,7 @@ products as (
 order_line_totals as (
     select
         order_id,
-        sum(line_amount) as order_line_amount
+        {{ sum_money('line_amount') }} as order_line_amount
     from order_items
     group by order_id
 ),

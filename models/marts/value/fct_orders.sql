@@ -21,7 +21,7 @@ order_categories as (
         order_id,
         category,
         -- 1 = the category with the largest line amount; ties go to the category name first in order.
-        row_number() over (partition by order_id order by sum(line_amount) desc, category) as category_rank
+        row_number() over (partition by order_id order by {{ sum_money('line_amount') }} desc, category) as category_rank
     from order_items
     where category is not null
     group by order_id, category

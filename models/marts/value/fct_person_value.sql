@@ -36,7 +36,7 @@ person_orders as (
     select
         person_id,
         count(*) as count_orders,
-        sum(revenue_amount) as revenue,
+        {{ sum_money('revenue_amount') }} as revenue,
         min(ordered_date) as first_order_date,
         max(ordered_date) as last_order_date,
         count(distinct ordered_date) as count_purchase_days,
@@ -60,7 +60,9 @@ category_ranks as (
     select
         person_id,
         category,
-        row_number() over (partition by person_id order by sum(allocated_net_amount) desc, category) as favourite_rank
+        row_number() over (
+            partition by person_id order by {{ sum_money('allocated_net_amount') }} desc, category
+        ) as favourite_rank
     from order_items
     where is_value_order and person_id is not null and category is not null
     group by person_id, category

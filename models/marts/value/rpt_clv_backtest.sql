@@ -3,6 +3,8 @@
     cut-off) and, as the baseline, by revenue up to the cut-off; how much of the revenue of the following
     days the top var clv_backtest_top_share of each ranking produced. Ties are broken by person_id. -#}
 {%- set top_share = var('clv_backtest_top_share') %}
+{%- set top_holdout_revenue =
+    'case when rank_position <= ceil(' ~ top_share ~ ' * count_persons) then holdout_revenue else 0 end' %}
 with
 
 purchase_histories as (
@@ -76,14 +78,10 @@ final as (
         cast(count(*) as {{ dbt.type_bigint() }}) as count_persons,
         cast(sum(case when score is not null then 1 else 0 end) as {{ dbt.type_bigint() }}) as count_scored_persons,
         cast(ceil({{ top_share }} * count(*)) as {{ dbt.type_bigint() }}) as count_top_persons,
-        cast(round(sum(holdout_revenue), 2) as double) as holdout_revenue,
+        {{ sum_money('holdout_revenue') }} as holdout_revenue,
+        {{ sum_money(top_holdout_revenue) }} as top_holdout_revenue,
         cast(
-            round(sum(case when rank_position <= ceil({{ top_share }} * count_persons) then holdout_revenue else 0 end), 2)
-            as double
-        ) as top_holdout_revenue,
-        cast(
-            sum(case when rank_position <= ceil({{ top_share }} * count_persons) then holdout_revenue else 0 end)
-            / nullif(sum(holdout_revenue), 0) as double
+            {{ sum_money(top_holdout_revenue) }} / nullif({{ sum_money('holdout_revenue') }}, 0) as double
         ) as top_revenue_share,
         cast(sum(case when count_holdout_purchase_days > 0 then 1 else 0 end) as {{ dbt.type_bigint() }})
             as count_holdout_buyers,

@@ -43,7 +43,7 @@ checked as (
             ("order_id is null or raw_line_number is null or sku is null or raw_quantity is null
               or raw_unit_price is null", 'missing_required'),
             ("line_number is null or quantity is null or unit_price is null", 'type_mismatch'),
-            ("quantity <= 0 or unit_price < 0", 'invalid_amount'),
+            ("quantity <= 0 or unit_price < 0 or quantity * unit_price > " ~ var('max_amount'), 'invalid_amount'),
         ]) }} as failing_check
     from typed
 ),
@@ -96,7 +96,11 @@ final as (
                 then concat_ws(
                         '; ',
                         case when quantity <= 0 then 'quantity ' || raw_quantity || ' is not positive' end,
-                        case when unit_price < 0 then 'unit_price ' || raw_unit_price || ' is negative' end
+                        case when unit_price < 0 then 'unit_price ' || raw_unit_price || ' is negative' end,
+                        case
+                            when quantity * unit_price > {{ var('max_amount') }}
+                                then 'line amount ' || raw_quantity || ' x ' || raw_unit_price || ' is above max_amount'
+                        end
                     )
             when is_superseded and payload = latest_payload
                 then 'exact re-export of line ' || order_id || '/' || cast(line_number as {{ dbt.type_string() }})

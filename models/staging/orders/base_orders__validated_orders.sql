@@ -58,7 +58,8 @@ checked as (
             ("ordered_at is null", 'bad_timestamp'),
             ("ordered_at > " ~ dbt.dateadd('minute', var('max_clock_skew_minutes'), '_loaded_at'), 'future_timestamp'),
             ("total_amount is null or (raw_discount_amount is not null and discount_amount is null)", 'type_mismatch'),
-            ("total_amount < 0 or discount_amount < 0", 'invalid_amount'),
+            ("total_amount < 0 or discount_amount < 0
+              or total_amount > " ~ var('max_amount') ~ " or discount_amount > " ~ var('max_amount'), 'invalid_amount'),
             ("status not in ('paid', 'refunded', 'cancelled')
               or channel not in ('web', 'app', 'mini_program', 'store')", 'invalid_value'),
         ]) }} as failing_check
@@ -123,8 +124,19 @@ final as (
                         end
                     )
             when failing_check = 'invalid_amount'
-                then 'negative amount: total_amount ' || raw_total_amount
-                    || ', discount_amount ' || coalesce(raw_discount_amount, 'missing')
+                then concat_ws(
+                        '; ',
+                        case when total_amount < 0 then 'total_amount ' || raw_total_amount || ' is negative' end,
+                        case when discount_amount < 0 then 'discount_amount ' || raw_discount_amount || ' is negative' end,
+                        case
+                            when total_amount > {{ var('max_amount') }}
+                                then 'total_amount ' || raw_total_amount || ' is above max_amount'
+                        end,
+                        case
+                            when discount_amount > {{ var('max_amount') }}
+                                then 'discount_amount ' || raw_discount_amount || ' is above max_amount'
+                        end
+                    )
             when failing_check = 'invalid_value'
                 then concat_ws(
                         '; ',
