@@ -21,6 +21,7 @@ import pytest
 from dbt_semantic_interfaces.implementations.semantic_manifest import PydanticSemanticManifest
 from dbt_semantic_interfaces.validations.semantic_manifest_validator import SemanticManifestValidator
 
+from orchestration.partitions import reporting_time_zone
 from orchestration.settings import PROJECT_DIR
 
 PROJECT = "user_profile"
@@ -275,6 +276,36 @@ def test_metricflow_funnel_and_segment_metrics_equal_their_reports(metricflow, d
              for row in metricflow("--metrics", "segment_size", "--group-by", "segment_membership__segment_key")}
     members = dict(demo_warehouse.query("select segment_key, count_members from marts.dim_segments"))
     assert sizes == {key: count for key, count in members.items() if count > 0}
+
+
+def test_metricflow_funnel_entrants_are_dated_by_reporting_day(metricflow, demo_warehouse):
+    """metric_time of the funnel metrics is the reporting day of step 1 (REPORTING_TIME_ZONE), not its UTC day:
+    the entrants per day equal fct_person_funnel_progress grouped by step_1_at read in that time zone, and on
+    the demo some persons entered between midnight and 08:00 in Shanghai, where the two days differ."""
+    zone = reporting_time_zone()
+    expected = {
+        (funnel_key, day.isoformat()): count
+        for funnel_key, day, count in demo_warehouse.query(
+            f"""
+            select funnel_key, cast(timezone('{zone}', timezone('UTC', step_1_at)) as date) as day, count(*)
+            from marts.fct_person_funnel_progress
+            group by all
+            """
+        )
+    }
+    ((utc_day_differs,),) = demo_warehouse.query(
+        f"""
+        select count(*) from marts.fct_person_funnel_progress
+        where cast(timezone('{zone}', timezone('UTC', step_1_at)) as date) <> cast(step_1_at as date)
+        """
+    )
+    rows = metricflow(
+        "--metrics", "funnel_entered_persons", "--group-by", "funnel_person__funnel_key,metric_time__day",
+    )
+    actual = {(row["funnel_person__funnel_key"], row["metric_time__day"][:10]): int(row["funnel_entered_persons"])
+              for row in rows}
+    assert utc_day_differs > 0
+    assert actual == expected
 
 
 def test_dashboard_headlines_equal_the_metrics(metricflow, demo_warehouse):

@@ -1,5 +1,6 @@
 {#- One row per funnel and person who reached its step 1 in the analysis range: how far their best attempt
-    got (int_funnel_attempts_folded), when each of its steps happened, and where its step 1 session came from. -#}
+    got (int_funnel_attempts_folded), when each of its steps happened (and step 1's reporting day), and where
+    its step 1 session came from. -#}
 {%- set max_steps = var('funnel_max_steps') | int %}
 
 with
@@ -31,6 +32,7 @@ final as (
         cast(funnel_attempts_folded.max_step_reached as {{ dbt.type_bigint() }}) as max_step_reached,
         cast(funnels.count_funnel_steps as {{ dbt.type_bigint() }}) as count_funnel_steps,
         funnel_attempts_folded.max_step_reached = funnels.count_funnel_steps as is_converted,
+        {{ to_reporting_date('funnel_attempts_folded.step_1_at') }} as step_1_date,
         {% for step in range(1, max_steps + 1) -%}
             cast(funnel_attempts_folded.step_{{ step }}_at as {{ dbt.type_timestamp() }}) as step_{{ step }}_at,
         {% endfor -%}
