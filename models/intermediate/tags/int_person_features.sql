@@ -124,7 +124,9 @@ session_totals as (
     select
         person_id,
         count(case when is_last_30_days then 1 end) as count_sessions_last_30_days,
-        round(avg(duration_seconds) / 60.0, 2) as avg_session_minutes,
+        -- averaged in whole microseconds (exact integer sums): an average of fractional doubles depends on the
+        -- order they are added in, and rounding can then land on either side of a half hundredth
+        round(avg(round(duration_seconds * 1000000)) / 60000000.0, 2) as avg_session_minutes,
         count(case when platform in ('ios', 'android') then 1 end) as count_app_sessions_last_90_days
     from window_sessions
     group by person_id
