@@ -282,23 +282,20 @@ def test_metricflow_funnel_entrants_are_dated_by_reporting_day(metricflow, demo_
     """metric_time of the funnel metrics is the reporting day of step 1 (REPORTING_TIME_ZONE), not its UTC day:
     the entrants per day equal fct_person_funnel_progress grouped by step_1_at read in that time zone, and on
     the demo some persons entered between midnight and 08:00 in Shanghai, where the two days differ."""
-    zone = reporting_time_zone()
-    expected = {
-        (funnel_key, day.isoformat()): count
-        for funnel_key, day, count in demo_warehouse.query(
-            f"""
-            select funnel_key, cast(timezone('{zone}', timezone('UTC', step_1_at)) as date) as day, count(*)
-            from marts.fct_person_funnel_progress
-            group by all
-            """
-        )
-    }
-    ((utc_day_differs,),) = demo_warehouse.query(
+    days = demo_warehouse.query(
         f"""
-        select count(*) from marts.fct_person_funnel_progress
-        where cast(timezone('{zone}', timezone('UTC', step_1_at)) as date) <> cast(step_1_at as date)
+        with entrants as (
+            select
+                funnel_key,
+                cast(timezone('{reporting_time_zone()}', timezone('UTC', step_1_at)) as date) as day,
+                cast(step_1_at as date) as utc_day
+            from marts.fct_person_funnel_progress
+        )
+        select funnel_key, day, count(*), count(case when day <> utc_day then 1 end) from entrants group by all
         """
     )
+    expected = {(funnel_key, day.isoformat()): count for funnel_key, day, count, _ in days}
+    utc_day_differs = sum(differing for *_, differing in days)
     rows = metricflow(
         "--metrics", "funnel_entered_persons", "--group-by", "funnel_person__funnel_key,metric_time__day",
     )
