@@ -10,9 +10,19 @@ every file format, so staging reads all sources alike:
                   CRLF line ends may number lines after a CRLF one higher - still unique and stable)
     _load_id      the ingest run that loaded this version of the file
     _loaded_at    when it was loaded (UTC)
-    _parse_error  why the reader could not parse the row, else null
+    _parse_error  why the reader could not take the row, else null; a reader reason code leads it where one
+                  applies ('invalid_encoding: ...', 'oversized_record: ...', 'truncated_file: ...',
+                  'unreadable_file: ...': macros/raw_reader_checks.sql); CSV rows whose fields do not match
+                  the header carry the reader's words and are quarantined as malformed_record
     payload       the row as a JSON object text (CSV and Parquet rows are converted; JSON lines are kept
                   verbatim, malformed ones included, so staging can quarantine them with their text)
+
+Lines, not files, are the unit of raw data. Clean UTF-8 files take DuckDB's reader (the fast path). A
+text file it cannot take whole - bytes that are not UTF-8, another encoding (declared in SOURCE_ENCODINGS, a
+byte-order mark, or GB18030 recognized), a damaged gzip, a line above MAX_RAW_LINE_BYTES - is read line by
+line instead (orchestration/raw_lines.py), so a broken line loses only itself. Only a file of which no line
+can be read (a zero-byte gzip, a Parquet file with a broken footer) becomes one 'unreadable_file' row.
+`raw._loaded_files` records each file's encoding and the bytes no line holds (`unsplit_bytes`).
 
 Loading is incremental and idempotent: `raw._loaded_files` remembers each file's size and
 modification time; unchanged files are skipped, changed files are replaced, vanished files are removed.
@@ -37,13 +47,17 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import RAW_SOURCES
+from orchestration import raw_lines
+from orchestration.raw_lines import DEFAULT_MAX_LINE_BYTES, UnreadableFile
+from orchestration.settings import RAW_SOURCES, Settings
 from orchestration.storage import sql_literal
 
 JSON_LINE_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet",)
 DATE_FOLDER = re.compile(r"(?:^|/)date=(\d{4}-\d{2}-\d{2})(?:/|$)")
+# Rows of a file read line by line that go to DuckDB in one Arrow batch.
+LINE_BATCH_ROWS = 50_000
 # Raw files loaded per transaction, by their size on disk (gzip: some 8x that in rows); see _load_files.
 TRANSACTION_BYTES = 64 * 2**20
 
@@ -67,8 +81,13 @@ MANIFEST_COLUMNS = """
     load_id varchar,
     loaded_at timestamp,
     row_count bigint,
-    rejected_row_count bigint
+    rejected_row_count bigint,
+    encoding varchar,
+    unsplit_bytes bigint
 """
+# Columns added to the manifest after its first release: added in place to older warehouses.
+MANIFEST_ADDED_COLUMNS = {"encoding": "varchar", "unsplit_bytes": "bigint"}
+MANIFEST_COLUMN_NAMES = ", ".join(line.split()[0] for line in MANIFEST_COLUMNS.strip().splitlines())
 
 
 @dataclass
@@ -130,6 +149,19 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader(io.StringIO(first_line)), [])
 
 
+@dataclass(frozen=True)
+class ReadOptions:
+    """How text files are read: the line limit and each source's declared encoding (settings.py)."""
+
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    encodings: dict[str, str] = field(default_factory=dict)
+
+
+def read_options(settings: Settings) -> ReadOptions:
+    """The ingest's reading options from the run settings (MAX_RAW_LINE_BYTES, SOURCE_ENCODINGS)."""
+    return ReadOptions(settings.max_raw_line_bytes, dict(settings.source_encodings))
+
+
 @dataclass
 class _PendingFile:
     """A new or changed file waiting to be loaded, and the figures its manifest entry records."""
@@ -141,17 +173,19 @@ class _PendingFile:
     loaded_at: datetime | None = None
     rows: int = 0
     rejected: int = 0
+    encoding: str | None = None
+    unsplit_bytes: int = 0
 
 
-class _UnreadableFile(Exception):
-    """The reader failed on `file` (corrupt gzip or Parquet, broken CSV header); the message says why."""
+class _FastPathFailed(Exception):
+    """DuckDB's reader could not take `file` whole (the message says why): read it line by line instead."""
 
     def __init__(self, file: _PendingFile, message: str) -> None:
         super().__init__(message)
         self.file = file
 
 
-def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
+def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path, max_line_bytes: int) -> str:
     """A SELECT producing (_row_number, _parse_error, payload) for one file."""
     location = sql_literal(str(path))
     kind = file_format(path)
@@ -172,7 +206,7 @@ def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
                 select row_number() over () as _row_number, line
                 from read_csv({location}, columns = {{'line': 'VARCHAR'}}, header = false,
                     delim = chr(31), quote = '', escape = '', auto_detect = false, hive_partitioning = false,
-                    strict_mode = false, max_line_size = 16777216)
+                    strict_mode = false, max_line_size = {max_line_bytes})
             )
             where regexp_matches(line, '[^\r ]')
         """
@@ -184,7 +218,7 @@ def _rows_select(connection: duckdb.DuckDBPyConnection, path: Path) -> str:
     return f"""
         select row_number() over () as _row_number, null as _parse_error, to_json(r) as payload
         from read_csv({location}, columns = {{{columns}}}, header = true, auto_detect = false,
-            delim = ',', quote = '"', escape = '"', max_line_size = 16777216, hive_partitioning = false,
+            delim = ',', quote = '"', escape = '"', max_line_size = {max_line_bytes}, hive_partitioning = false,
             store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans') as r
     """
 
@@ -194,35 +228,31 @@ def _insert_file(
     source: str,
     file: _PendingFile,
     load_id: str,
-    unreadable_error: str | None,
+    options: ReadOptions,
+    by_lines: bool,
 ) -> None:
     """Insert one file's rows straight into raw.<source>, inside the caller's transaction; records its counts.
 
-    Raises _UnreadableFile when the reader fails. The failed statement has then aborted the transaction, so
-    the caller loads the file again with unreadable_error set: one rejected row instead of its content.
+    The fast path (DuckDB's reader) raises _FastPathFailed when it cannot take the file whole; the failed
+    statement has then aborted the transaction, so the caller loads the file again with by_lines set.
     """
     relative_path = file.relative_path
     date_match = DATE_FOLDER.search(relative_path)
     file.loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    file.unsplit_bytes = 0
     common = f"""
         {sql_literal(relative_path)} as _file_path,
         {f"date {sql_literal(date_match.group(1))}" if date_match else "null::date"} as _file_date,
         {sql_literal(load_id)} as _load_id,
         {sql_literal(file.loaded_at.isoformat())}::timestamp as _loaded_at
     """
-    if unreadable_error is not None:
-        # An unreadable file becomes one rejected row, not a crash and not a silent gap: staging quarantines
-        # it as malformed_record.
-        connection.execute(
-            f"""insert into raw.{source} by name
-            select {sql_literal(relative_path + ":file")} as _raw_row_id, {common}, 0 as _row_number,
-                ? as _parse_error, null as payload""",
-            [unreadable_error],
-        )
-        file.rows, file.rejected = 1, 1
+    kind = file_format(file.path)
+    declared = options.encodings.get(source)
+    if kind != "parquet" and (by_lines or not _fast_path_fits(file.path, declared)):
+        _insert_file_lines(connection, source, file, common, kind, declared, options.max_line_bytes)
         return
     try:
-        rows_select = _rows_select(connection, file.path)
+        rows_select = _rows_select(connection, file.path, options.max_line_bytes)
         [(rows,)] = connection.execute(f"""
             insert into raw.{source} by name
             select {sql_literal(relative_path + ":")} || _row_number as _raw_row_id, {common},
@@ -230,7 +260,12 @@ def _insert_file(
             from ({rows_select})
         """).fetchall()
         rejected = 0
-        if file_format(file.path) == "csv":
+        if kind == "csv":
+            [(undecodable,)] = connection.execute(
+                "select count(*) from csv_rejects where error_type in ('INVALID ENCODING', 'LINE SIZE OVER MAXIMUM')"
+            ).fetchall()
+            if undecodable:
+                raise _FastPathFailed(file, "lines that are not UTF-8 or longer than MAX_RAW_LINE_BYTES")
             # Rows the CSV reader could not split into the header's columns keep their text as payload.
             [(rejected,)] = connection.execute(f"""
                 insert into raw.{source} by name
@@ -244,9 +279,97 @@ def _insert_file(
             """).fetchall()
     except duckdb.InterruptException:
         raise
-    except (duckdb.Error, ValueError, OSError, UnicodeDecodeError) as error:
-        raise _UnreadableFile(file, f"unreadable file: {str(error).splitlines()[0][:500]}") from error
+    except (duckdb.Error, ValueError, OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as error:
+        if kind == "parquet":
+            _insert_unreadable(connection, source, file, common, f"unreadable_file: {_first_line(error)}")
+            return
+        raise _FastPathFailed(file, _first_line(error)) from error
     file.rows, file.rejected = rows + rejected, rejected
+    if kind != "parquet":
+        file.encoding = raw_lines.byte_order_mark_encoding(file.path) or "utf-8"
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:500]
+
+
+def _fast_path_fits(path: Path, declared: str | None) -> bool:
+    """Whether DuckDB's UTF-8 reader may take a text file: no other encoding declared or marked."""
+    if declared and raw_lines.canonical_encoding(declared) not in ("utf-8", "utf-8-sig"):
+        return False
+    try:
+        return raw_lines.byte_order_mark_encoding(path) in (None, "utf-8-sig")
+    except OSError:
+        return False
+
+
+def _insert_unreadable(
+    connection: duckdb.DuckDBPyConnection, source: str, file: _PendingFile, common: str, error: str
+) -> None:
+    """A file of which no line can be read becomes one rejected row (not a crash, not a silent gap)."""
+    connection.execute(
+        f"""insert into raw.{source} by name
+        select {sql_literal(file.relative_path + ":file")} as _raw_row_id, {common}, 0 as _row_number,
+            ? as _parse_error, null as payload""",
+        [error],
+    )
+    file.rows, file.rejected, file.unsplit_bytes = 1, 1, file.size
+
+
+def _insert_file_lines(
+    connection: duckdb.DuckDBPyConnection,
+    source: str,
+    file: _PendingFile,
+    common: str,
+    kind: str,
+    declared: str | None,
+    max_line_bytes: int,
+) -> None:
+    """Read a text file line by line (orchestration/raw_lines.py) and insert its rows in Arrow batches."""
+    try:
+        lines = raw_lines.read_text_file(file.path, kind, declared, max_line_bytes)
+        file.encoding = lines.encoding
+        file.rows = file.rejected = 0
+        batch: list[raw_lines.RawLine] = []
+        for row in lines.rows:
+            batch.append(row)
+            if len(batch) >= LINE_BATCH_ROWS:
+                _insert_line_batch(connection, source, file, common, batch)
+                batch = []
+        _insert_line_batch(connection, source, file, common, batch)
+        file.unsplit_bytes = lines.unsplit_bytes
+    except UnreadableFile as error:
+        # Raised before any line is produced (raw_lines: no decompressed byte), so nothing was inserted.
+        _insert_unreadable(connection, source, file, common, str(error))
+    except OSError as error:
+        _insert_unreadable(connection, source, file, common, f"unreadable_file: {_first_line(error)}")
+
+
+def _insert_line_batch(
+    connection: duckdb.DuckDBPyConnection, source: str, file: _PendingFile, common: str, batch: list
+) -> None:
+    if not batch:
+        return
+    import pyarrow as pa
+
+    line_rows = pa.table({
+        "id_suffix": pa.array([row.id_suffix for row in batch], pa.string()),
+        "_row_number": pa.array([row.row_number for row in batch], pa.int64()),
+        "_parse_error": pa.array([row.parse_error for row in batch], pa.string()),
+        "payload": pa.array([row.payload for row in batch], pa.string()),
+    })
+    connection.register("_raw_line_rows", line_rows)
+    try:
+        connection.execute(f"""
+            insert into raw.{source} by name
+            select {sql_literal(file.relative_path + ":")} || id_suffix as _raw_row_id, {common},
+                _row_number, _parse_error, payload
+            from _raw_line_rows
+        """)
+    finally:
+        connection.unregister("_raw_line_rows")
+    file.rows += len(batch)
+    file.rejected += sum(1 for row in batch if row.parse_error is not None)
 
 
 @contextmanager
@@ -292,17 +415,18 @@ def _load_files(
     files: list[_PendingFile],
     known: set[str],
     load_id: str,
+    options: ReadOptions,
 ) -> None:
     """Swap new and changed files in: their old rows out, their new rows and manifest entries in.
 
     Files go in by groups of TRANSACTION_BYTES, one transaction each, so a killed or failed run leaves every
     file at its old version or its new one, never half of each and never twice. A commit per file costs
     more than a small file; one transaction for a whole large source peaked at 7.9 GB RSS (10M events, 8 GB
-    memory limit) against 4.4 GB with 64 MiB groups, for the same CPU. An unreadable file aborts its
-    transaction (DuckDB has no savepoints): the files up to it are then loaded again, it as one rejected row,
-    and committed, and the rest follows in a new transaction: each file is read at most twice.
+    memory limit) against 4.4 GB with 64 MiB groups, for the same CPU. A file DuckDB's reader cannot take
+    whole aborts its transaction (DuckDB has no savepoints): the files up to it are then loaded again, it line
+    by line, and committed, and the rest follows in a new transaction: each file is read at most twice.
     """
-    unreadable: dict[str, str] = {}
+    by_lines: set[str] = set()
     for group in _transaction_groups(files, TRANSACTION_BYTES):
         start, end = 0, len(group)
         while start < len(group):
@@ -312,17 +436,18 @@ def _load_files(
                     known_paths = [file.relative_path for file in batch if file.relative_path in known]
                     _forget_files(connection, source, known_paths)
                     for file in batch:
-                        _insert_file(connection, source, file, load_id, unreadable.get(file.relative_path))
+                        _insert_file(connection, source, file, load_id, options, file.relative_path in by_lines)
                     connection.executemany(
-                        "insert into raw._loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        f"insert into raw._loaded_files ({MANIFEST_COLUMN_NAMES}) "
+                        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [
                             [source, str(raw_dir), file.relative_path, file.size, file.modified_ns, load_id,
-                             file.loaded_at, file.rows, file.rejected]
+                             file.loaded_at, file.rows, file.rejected, file.encoding, file.unsplit_bytes]
                             for file in batch
                         ],
                     )
-            except _UnreadableFile as error:
-                unreadable[error.file.relative_path] = str(error)
+            except _FastPathFailed as error:
+                by_lines.add(error.file.relative_path)
                 end = group.index(error.file) + 1
                 continue
             start, end = end, len(group)
@@ -334,6 +459,8 @@ def ensure_raw_schema(connection: duckdb.DuckDBPyConnection) -> None:
     for source in RAW_SOURCES:
         connection.execute(f"create table if not exists raw.{source} ({RAW_COLUMNS})")
     connection.execute(f"create table if not exists raw._loaded_files ({MANIFEST_COLUMNS})")
+    for name, column_type in MANIFEST_ADDED_COLUMNS.items():
+        connection.execute(f"alter table raw._loaded_files add column if not exists {name} {column_type}")
 
 
 def load_raw_directory(
@@ -341,8 +468,10 @@ def load_raw_directory(
     raw_dir: Path,
     progress: Callable[[str], None] = lambda message: None,
     sources: Iterable[str] = RAW_SOURCES,
+    options: ReadOptions | None = None,
 ) -> list[SourceLoad]:
     """Bring raw.<source> in line with the files under raw_dir/<source>/; returns what changed."""
+    options = options or ReadOptions()
     raw_dir = raw_dir.resolve()
     connection.execute("set TimeZone = 'UTC'")
     connection.execute("set preserve_insertion_order = true")
@@ -370,7 +499,7 @@ def load_raw_directory(
                 load.files_unchanged += 1
                 continue
             pending.append(_PendingFile(path, relative_path, stat.st_size, stat.st_mtime_ns))
-        _load_files(connection, source, raw_dir, pending, set(known), load_id)
+        _load_files(connection, source, raw_dir, pending, set(known), load_id, options)
         load.files_loaded = len(pending)
         load.rows_loaded = sum(file.rows for file in pending)
         load.rows_rejected_by_reader = sum(file.rejected for file in pending)

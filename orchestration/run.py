@@ -129,12 +129,12 @@ def latest_loaded_day(settings: Settings) -> str | None:
     import duckdb
 
     from orchestration.partitions import reporting_time_zone
-    from orchestration.raw_files import load_raw_directory
+    from orchestration.raw_files import load_raw_directory, read_options
 
     if not settings.raw_dir.is_dir():
         return None
     with duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config) as connection:
-        load_raw_directory(connection, settings.raw_dir, sources=["events", "orders"])
+        load_raw_directory(connection, settings.raw_dir, sources=["events", "orders"], options=read_options(settings))
         connection.execute(f"set TimeZone = '{os.environ.get('SOURCE_TIME_ZONE') or 'Asia/Shanghai'}'")
         latest = connection.execute(f"""
             select max(cast(timezone('{reporting_time_zone()}', moment) as date))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import secrets
 from dataclasses import dataclass
@@ -46,6 +47,10 @@ class Settings:
     # dbt unit tests check the SQL against hand-made rows, not the data: CI runs them (the golden refresh of
     # make test sets DBT_UNIT_TESTS=1); a refresh skips them, as dbt advises for production builds.
     dbt_unit_tests: bool = False
+    # The raw ingest (orchestration/raw_files.py): a longer line is quarantined as oversized_record.
+    max_raw_line_bytes: int = 2**20
+    # Encodings declared per raw source ((source, Python codec name), ...): SOURCE_ENCODINGS=customers=gb18030.
+    source_encodings: tuple[tuple[str, str], ...] = ()
 
     @property
     def warehouse_dir(self) -> Path:
@@ -64,6 +69,30 @@ class Settings:
 def _path_from_environment(name: str, default: str) -> Path:
     path = Path(os.environ.get(name) or default)
     return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def parse_source_encodings(text: str) -> tuple[tuple[str, str], ...]:
+    """'customers=gb18030, orders=gbk' -> (('customers', 'gb18030'), ('orders', 'gbk')); ValueError names a
+    source outside the raw contract or an encoding Python does not know."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        source, separator, encoding = (part.strip() for part in item.partition("="))
+        if not separator or not source or not encoding:
+            raise ValueError(f"SOURCE_ENCODINGS: {item!r} is not <source>=<encoding>")
+        if source not in RAW_SOURCES:
+            raise ValueError(f"SOURCE_ENCODINGS: {source!r} is not a raw source ({', '.join(RAW_SOURCES)})")
+        try:
+            pairs.append((source, codecs.lookup(encoding).name))
+        except LookupError as error:
+            raise ValueError(f"SOURCE_ENCODINGS: unknown encoding {encoding!r} for {source}") from error
+    return tuple(pairs)
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = int(os.environ.get(name) or default)
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, not {value}")
+    return value
 
 
 def load_settings() -> Settings:
@@ -87,6 +116,8 @@ def load_settings() -> Settings:
         ),
         refresh_lookback_days=int(os.environ.get("REFRESH_LOOKBACK_DAYS") or 3),
         dbt_unit_tests=(os.environ.get("DBT_UNIT_TESTS") or "0").lower() in ("1", "true", "yes"),
+        max_raw_line_bytes=_positive_int("MAX_RAW_LINE_BYTES", 2**20),
+        source_encodings=parse_source_encodings(os.environ.get("SOURCE_ENCODINGS") or ""),
     )
 
 

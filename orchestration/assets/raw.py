@@ -17,7 +17,7 @@ from pydantic import Field
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
-from orchestration.raw_files import SourceLoad, load_raw_directory
+from orchestration.raw_files import SourceLoad, load_raw_directory, read_options
 from orchestration.settings import RAW_SOURCES, export_dbt_environment, load_settings
 
 RAW_GROUP = "raw"
@@ -91,7 +91,8 @@ def raw_sources(context: AssetExecutionContext, config: RawIngestConfig):
         str(settings.warehouse_path), config=settings.duckdb_config
     ) as connection:
         loads = load_raw_directory(
-            connection, raw_dir, progress=lambda message: report_progress(context, message), sources=selected
+            connection, raw_dir, progress=lambda message: report_progress(context, message), sources=selected,
+            options=read_options(settings),
         )
         loaded_files = connection.execute(f"select count(*) from raw.{LOADED_FILES_TABLE}").fetchall()[0][0]
     for load in loads:

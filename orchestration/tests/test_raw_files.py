@@ -170,7 +170,7 @@ def test_an_unreadable_file_becomes_one_row_with_a_parse_error(connection, raw_d
     assert (load.files_loaded, load.rows_loaded, load.rows_rejected_by_reader) == (1, 1, 1)
     [row] = rows(connection, source)
     assert row["_raw_row_id"] == f"{file_name}:file"
-    assert row["_parse_error"].startswith("unreadable file")
+    assert row["_parse_error"].startswith("unreadable_file: ")
     assert row["payload"] is None
 
 

@@ -59,7 +59,7 @@ typed as (
 checked as (
     select
         *,
-        {{ first_failing_reason([
+        {{ first_failing_reason(raw_reader_checks() + [
             ("_parse_error is not null or not is_json_object", 'malformed_record'),
             ("crm_id is null or raw_updated_at is null", 'missing_required'),
             ("updated_at is null or (raw_registered_at is not null and registered_at is null)", 'bad_timestamp'),
@@ -108,7 +108,7 @@ final as (
             when is_repeated then 'duplicate'
         end as reason_code,
         case
-            when failing_check = 'malformed_record'
+            when failing_check = 'malformed_record' or _parse_error is not null
                 then coalesce(_parse_error, 'not a JSON object')
             when failing_check = 'missing_required'
                 then 'missing ' || concat_ws(

@@ -146,7 +146,7 @@ dictionary_checked as (
 checked as (
     select
         *,
-        {{ first_failing_reason([
+        {{ first_failing_reason(raw_reader_checks() + [
             ("_parse_error is not null or not is_json_object or event_id is null
               or coalesce(event_type, '') not in ('track', 'page', 'screen', 'identify', 'alias')
               or (event_type = 'track' and track_event_name is null)", 'malformed_record'),
@@ -170,7 +170,7 @@ final as (
         end as check_reason_code,
         case
             when failing_check = 'dictionary' then track_event_name || ': ' || dictionary_violation_detail
-            when failing_check = 'malformed_record'
+            when failing_check = 'malformed_record' or _parse_error is not null
                 then coalesce(
                         _parse_error,
                         case when not is_json_object then 'not a JSON object' end,

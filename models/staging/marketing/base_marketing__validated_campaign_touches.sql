@@ -55,7 +55,7 @@ typed as (
 checked as (
     select
         *,
-        {{ first_failing_reason([
+        {{ first_failing_reason(raw_reader_checks() + [
             ("_parse_error is not null or not is_json_object", 'malformed_record'),
             ("touch_id is null or campaign_id is null or raw_sent_at is null", 'missing_required'),
             ("sent_at is null or (raw_opened_at is not null and opened_at is null)
@@ -102,7 +102,7 @@ final as (
             when is_superseded then 'duplicate'
         end as reason_code,
         case
-            when failing_check = 'malformed_record'
+            when failing_check = 'malformed_record' or _parse_error is not null
                 then coalesce(_parse_error, 'not a JSON object')
             when failing_check = 'missing_required'
                 then 'missing ' || concat_ws(

@@ -38,7 +38,7 @@ typed as (
 checked as (
     select
         *,
-        {{ first_failing_reason([
+        {{ first_failing_reason(raw_reader_checks() + [
             ("_parse_error is not null or not is_json_object", 'malformed_record'),
             ("order_id is null or raw_line_number is null or sku is null or raw_quantity is null
               or raw_unit_price is null", 'missing_required'),
@@ -74,7 +74,7 @@ final as (
             when is_superseded then 'duplicate'
         end as reason_code,
         case
-            when failing_check = 'malformed_record'
+            when failing_check = 'malformed_record' or _parse_error is not null
                 then coalesce(_parse_error, 'not a JSON object')
             when failing_check = 'missing_required'
                 then 'missing ' || concat_ws(

@@ -55,7 +55,7 @@ normalized as (
 checked as (
     select
         *,
-        {{ first_failing_reason([
+        {{ first_failing_reason(raw_reader_checks() + [
             ("_parse_error is not null or not is_json_object", 'malformed_record'),
             ("request_id is null or identifier_type is null or cleaned_identifier_value is null
               or raw_requested_at is null", 'missing_required'),
@@ -90,7 +90,7 @@ final as (
             when is_repeated then 'duplicate'
         end as reason_code,
         case
-            when failing_check = 'malformed_record'
+            when failing_check = 'malformed_record' or _parse_error is not null
                 then coalesce(_parse_error, 'not a JSON object')
             when failing_check = 'missing_required'
                 then 'missing ' || concat_ws(

@@ -38,7 +38,7 @@ typed as (
 checked as (
     select
         *,
-        {{ first_failing_reason([
+        {{ first_failing_reason(raw_reader_checks() + [
             ("_parse_error is not null or not is_json_object", 'malformed_record'),
             ("sku is null or product_name is null", 'missing_required'),
             ("raw_list_price is not null and list_price is null", 'type_mismatch'),
@@ -72,7 +72,7 @@ final as (
             when is_superseded then 'duplicate'
         end as reason_code,
         case
-            when failing_check = 'malformed_record'
+            when failing_check = 'malformed_record' or _parse_error is not null
                 then coalesce(_parse_error, 'not a JSON object')
             when failing_check = 'missing_required'
                 then 'missing ' || concat_ws(
