@@ -1,17 +1,21 @@
 {#- SQL expressions of the funnel fold in int_funnel_attempts_folded, generated for var funnel_max_steps
     levels. `state` is the fold state (the lambda's accumulator `acc`, or the final state): order_mode,
     window_us, within_session, last_exclusion_seq (person_event_number of the latest exclusion event, 0 =
-    none), last_at_us (time of the latest element), c1 .. cN (funnel_chain structs: sequential and strict -
-    the latest-starting attempt at each level; any_order - each step's latest event), best (any_order: the
-    best attempt so far) and max_blocked_level. The current element is `x` (at_us, seq, session_id,
-    is_exclusion, m1 .. mN = it matches step k). `kind` picks the expression:
+    none), last_at_us and last_session_id (of the latest element), c1 .. cN (funnel_chain structs:
+    sequential and strict - the latest-starting attempt at each level; any_order - each step's latest
+    event), best (any_order: the best attempt so far) and max_blocked_level. The current element is `x`
+    (at_us, seq, session_id, is_exclusion, m1 .. mN = it matches step k). `kind` picks the expression:
       next_attempt (level)         the attempt at `level` after element x (sequential, strict, any_order)
       blocked_level                the highest level x would have reached by extending an attempt an exclusion
                                    event voided (0 if none)
-      any_order_level (respect_exclusions)  the level of an any_order state: steps 1 .. k each have an event no
-                                   older than the window before the latest element (and after the latest
-                                   exclusion event, when respected; in step 1's session when within_session)
-      any_order_best               the state's best any_order attempt: highest level, on a tie the later step 1
+      any_order_level (respect_exclusions)  the level of an any_order state: how many distinct steps have an
+                                   event no older than the window before the latest element, whichever came
+                                   first (and after the latest exclusion event, when respected; in the latest
+                                   element's session when within_session)
+      any_order_blocked            an any_order state's level ignoring exclusions when an exclusion event lies
+                                   between two of its counted steps (a step before it and one after), else 0
+      any_order_best               the state's best any_order attempt: highest level, on a tie the later
+                                   start; its times are the counted steps' times in time order
       final_best                   the person's best attempt from the final state
     One macro with a kind argument rather than five small ones: the pieces only make sense together. -#}
 {% macro funnel_fold_expression(kind, state, level=1, respect_exclusions=true) -%}
@@ -52,27 +56,39 @@
         else cast(0 as {{ dbt.type_bigint() }})
     end)
     {%- elif kind == 'any_order_level' -%}
-    (case
+    cast(
         {%- for step in range(1, max_steps + 1) %}
-        when not (
-            {{ state }}.c{{ step }}.level > 0
-            {%- if respect_exclusions %}
-            and {{ state }}.c{{ step }}.last_seq > {{ state }}.last_exclusion_seq
-            {%- endif %}
-            and {{ state }}.c{{ step }}.start_us >= {{ state }}.last_at_us - {{ state }}.window_us
-            and (not {{ state }}.within_session or {{ state }}.c{{ step }}.session_id = {{ state }}.c1.session_id)
-        ) then cast({{ step - 1 }} as {{ dbt.type_bigint() }})
+        (case when {{ _any_order_step_counts(state, step, respect_exclusions) }} then 1 else 0 end)
+        {%- if not loop.last %} +{% endif %}
         {%- endfor %}
-        else cast({{ max_steps }} as {{ dbt.type_bigint() }})
+    as {{ dbt.type_bigint() }})
+    {%- elif kind == 'any_order_blocked' -%}
+    {%- set respected = funnel_fold_expression('any_order_level', state) -%}
+    {%- set ignored = funnel_fold_expression('any_order_level', state, respect_exclusions=false) -%}
+    (case
+        when {{ state }}.last_exclusion_seq > 0 and {{ respected }} > 0 and {{ ignored }} > {{ respected }}
+            then {{ ignored }}
+        else cast(0 as {{ dbt.type_bigint() }})
     end)
     {%- elif kind == 'any_order_best' -%}
     {%- set reached = funnel_fold_expression('any_order_level', state) -%}
+    {#- the counted steps' (time, session) in time order, the others (null) last -#}
+    {%- set counted = [] -%}
+    {%- for step in range(1, max_steps + 1) -%}
+        {%- do counted.append(
+            '(case when ' ~ _any_order_step_counts(state, step, true) ~ ' then '
+            ~ struct_of([('at_us', state ~ '.c' ~ step ~ '.start_us'), ('session_id', state ~ '.c' ~ step ~ '.session_id')])
+            ~ ' end)'
+        ) -%}
+    {%- endfor -%}
+    {%- set in_order = list_sorted(list_of(counted)) -%}
     {%- set times = [] -%}
-    {%- for step in range(1, max_steps + 1) -%}{%- do times.append(state ~ '.c' ~ step ~ '.start_us') -%}{%- endfor -%}
+    {%- for step in range(1, max_steps + 1) -%}{%- do times.append('(' ~ list_element(in_order, step) ~ ').at_us') -%}{%- endfor -%}
+    {%- set first = '(' ~ list_element(in_order, 1) ~ ')' -%}
     (case
         when {{ reached }} > {{ state }}.best.level
-            or ({{ reached }} = {{ state }}.best.level and {{ reached }} > 0 and {{ state }}.c1.start_us >= {{ state }}.best.start_us)
-            then {{ funnel_chain(reached, state ~ '.c1.start_us', state ~ '.c1.last_seq', state ~ '.c1.session_id', list_of(times)) }}
+            or ({{ reached }} = {{ state }}.best.level and {{ reached }} > 0 and {{ first }}.at_us >= {{ state }}.best.start_us)
+            then {{ funnel_chain(reached, first ~ '.at_us', 'cast(null as ' ~ dbt.type_bigint() ~ ')', first ~ '.session_id', list_of(times)) }}
         else {{ state }}.best
     end)
     {%- elif kind == 'final_best' -%}
@@ -86,4 +102,16 @@
     {%- else -%}
     {{ exceptions.raise_compiler_error("funnel_fold_expression: unknown kind '" ~ kind ~ "'") }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether an any_order state counts `step`: its latest event is no older than the window before the latest
+    element (after the latest exclusion event when respect_exclusions; in the latest element's session when
+    within_session). Private to funnel_fold_expression. -#}
+{% macro _any_order_step_counts(state, step, respect_exclusions) -%}
+    ({{ state }}.c{{ step }}.level > 0
+    {%- if respect_exclusions %}
+        and {{ state }}.c{{ step }}.last_seq > {{ state }}.last_exclusion_seq
+    {%- endif %}
+        and {{ state }}.c{{ step }}.start_us >= {{ state }}.last_at_us - {{ state }}.window_us
+        and (not {{ state }}.within_session or {{ state }}.c{{ step }}.session_id = {{ state }}.last_session_id))
 {%- endmacro %}

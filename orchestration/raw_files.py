@@ -229,12 +229,13 @@ def _insert_file(
     file: _PendingFile,
     load_id: str,
     options: ReadOptions,
-    by_lines: bool,
+    fast_path_error: str | None,
 ) -> None:
     """Insert one file's rows straight into raw.<source>, inside the caller's transaction; records its counts.
 
     The fast path (DuckDB's reader) raises _FastPathFailed when it cannot take the file whole; the failed
-    statement has then aborted the transaction, so the caller loads the file again with by_lines set.
+    statement has then aborted the transaction, so the caller loads the file again with fast_path_error set:
+    a text file then goes line by line, a Parquet file (no lines) becomes one unreadable_file row.
     """
     relative_path = file.relative_path
     date_match = DATE_FOLDER.search(relative_path)
@@ -248,7 +249,10 @@ def _insert_file(
     """
     kind = file_format(file.path)
     declared = options.encodings.get(source)
-    if kind != "parquet" and (by_lines or not _fast_path_fits(file.path, declared)):
+    if kind == "parquet" and fast_path_error is not None:
+        _insert_unreadable(connection, source, file, common, f"unreadable_file: {fast_path_error}")
+        return
+    if kind != "parquet" and (fast_path_error is not None or not _fast_path_fits(file.path, declared)):
         _insert_file_lines(connection, source, file, common, kind, declared, options.max_line_bytes)
         return
     try:
@@ -280,9 +284,6 @@ def _insert_file(
     except duckdb.InterruptException:
         raise
     except (duckdb.Error, ValueError, OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as error:
-        if kind == "parquet":
-            _insert_unreadable(connection, source, file, common, f"unreadable_file: {_first_line(error)}")
-            return
         raise _FastPathFailed(file, _first_line(error)) from error
     file.rows, file.rejected = rows + rejected, rejected
     if kind != "parquet":
@@ -426,7 +427,7 @@ def _load_files(
     whole aborts its transaction (DuckDB has no savepoints): the files up to it are then loaded again, it line
     by line, and committed, and the rest follows in a new transaction: each file is read at most twice.
     """
-    by_lines: set[str] = set()
+    fast_path_errors: dict[str, str] = {}
     for group in _transaction_groups(files, TRANSACTION_BYTES):
         start, end = 0, len(group)
         while start < len(group):
@@ -436,7 +437,8 @@ def _load_files(
                     known_paths = [file.relative_path for file in batch if file.relative_path in known]
                     _forget_files(connection, source, known_paths)
                     for file in batch:
-                        _insert_file(connection, source, file, load_id, options, file.relative_path in by_lines)
+                        _insert_file(connection, source, file, load_id, options,
+                                     fast_path_errors.get(file.relative_path))
                     connection.executemany(
                         f"insert into raw._loaded_files ({MANIFEST_COLUMN_NAMES}) "
                         "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -447,7 +449,7 @@ def _load_files(
                         ],
                     )
             except _FastPathFailed as error:
-                by_lines.add(error.file.relative_path)
+                fast_path_errors[error.file.relative_path] = str(error)
                 end = group.index(error.file) + 1
                 continue
             start, end = end, len(group)

@@ -159,18 +159,20 @@ class _ByteStream:
 def _split_lines(chunks: Iterator[bytes], max_line_bytes: int) -> Iterator[tuple[int, bytes, int, bool]]:
     """(line number, line bytes without its end, full length, ends with a newline) for each line.
 
-    At most max_line_bytes + 1 bytes of a line are held: an oversized line is known by its full length.
+    At most max_line_bytes + 1 bytes of a line (or the oversized prefix's worth) are held: an oversized line
+    is known by its full length.
     """
     number = 0
     pending = bytearray()
     pending_length = 0
+    keep = max(max_line_bytes + 1, OVERSIZED_PREFIX_CHARACTERS * 4)
     for chunk in chunks:
         start = 0
         while True:
             end = chunk.find(b"\n", start)
             piece = chunk[start:] if end < 0 else chunk[start:end]
-            if len(pending) <= max_line_bytes:
-                pending += piece[: max_line_bytes + 1 - len(pending)]
+            if len(pending) < keep:
+                pending += piece[: keep - len(pending)]
             pending_length += len(piece)
             if end < 0:
                 break

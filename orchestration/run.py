@@ -238,8 +238,6 @@ def refresh_and_summarize(
     if summary.exit_code == 0:
         remove_invocation_folders(result.run_id)
     prune_dbt_invocation_folders(PROJECT_DIR / "target")
-    if any("lock" in " ".join(message).lower() for _, message in summary.failed_steps):
-        print("Another process holds the warehouse file (dagster dev? a DuckDB shell?): close it, run again.")
     return summary.exit_code
 
 

@@ -76,6 +76,7 @@ def build_on_spark(
     """Ingest and build everything on Spark; True when every step and every dbt node passed."""
     from orchestration.customer_value import describe_fits, refresh_customer_value_models
     from orchestration.person_clusters import analysis_date, describe_clusters, refresh_person_clusters
+    from orchestration.raw_files import read_options
     from orchestration.spark_raw_files import load_raw_directory
     from orchestration.spark_session import export_spark_environment, get_spark, stop_spark
     from orchestration.table_io import SparkTables
@@ -92,7 +93,7 @@ def build_on_spark(
     success = True
     try:
         progress(f"spark: session started in {time.monotonic() - started:.1f}s")
-        load_raw_directory(spark, raw_dir, progress=progress)
+        load_raw_directory(spark, raw_dir, progress=progress, options=read_options(settings))
         steps: list[tuple[str, Callable[[], bool]]] = [
             (DBT_PARTS[0][0], lambda: run_dbt_part(DBT_PARTS[0][1], dbt_arguments, unit_tests)),
             ("customer value", lambda: _report(describe_fits(refresh_customer_value_models(tables)), progress)),

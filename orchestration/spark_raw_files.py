@@ -3,8 +3,13 @@
 The tables have exactly the columns of the DuckDB ingest (orchestration/raw_files.py, whose docstring
 defines them), so the staging models read both engines alike: JSON lines are kept verbatim in `payload`
 (malformed ones included, for staging to quarantine), CSV and Parquet rows become a JSON object text of
-their columns, and an unreadable file becomes one row with `_parse_error` set. Files are read by Spark's
-own readers, so this runs unchanged on a cluster (the raw directory must then be visible to the executors).
+their columns. Files are read by Spark's own readers, so this runs unchanged on a cluster (the raw directory
+must then be visible to the executors). A text file Spark's reader fails on (a damaged gzip, a CSV header
+that is not UTF-8), or whose source declares another encoding (SOURCE_ENCODINGS) or whose byte-order mark
+names one, is read line by line on the driver instead (orchestration/raw_lines.py), as on DuckDB; a file of
+which no line can be read becomes one 'unreadable_file' row. Unlike DuckDB's reader, Spark's text reader
+replaces bytes that are not UTF-8 with U+FFFD instead of failing, so on Spark such a line of an undeclared
+file loads with the replacement character rather than being quarantined as invalid_encoding.
 
 Loading is idempotent but rewrites a whole source: Parquet tables cannot delete one file's rows, so a
 source with any new, changed or vanished file is read again in full and its table overwritten (unchanged
@@ -28,7 +33,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from orchestration.raw_files import DATE_FOLDER, SourceLoad, discover_files, file_format, new_load_id
+from orchestration import raw_lines
+from orchestration.raw_files import DATE_FOLDER, ReadOptions, SourceLoad, discover_files, file_format, new_load_id
 from orchestration.settings import RAW_SOURCES
 from orchestration.spark_session import get_spark, spark_setting, stop_spark
 
@@ -41,8 +47,11 @@ RAW_SCHEMA_DDL = (
 )
 MANIFEST_SCHEMA_DDL = (
     "source string, raw_root string, file_path string, file_size bigint, file_modified_ns bigint, "
-    "load_id string, loaded_at timestamp, row_count bigint, rejected_row_count bigint"
+    "load_id string, loaded_at timestamp, row_count bigint, rejected_row_count bigint, encoding string, "
+    "unsplit_bytes bigint"
 )
+MANIFEST_COLUMN_NAMES = [column.split()[0] for column in MANIFEST_SCHEMA_DDL.split(", ")]
+LINE_ROWS_DDL = "_raw_row_id string, _row_number bigint, _parse_error string, payload string"
 CORRUPT_RECORD = "_corrupt_record"
 # Parquet timestamps as ISO-8601 text with an offset (UTC session): parse_timestamp_utc reads them as UTC.
 JSON_OPTIONS = {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
@@ -99,10 +108,39 @@ def _file_rows(spark: SparkSession, path: Path) -> DataFrame:
     )
 
 
+def _line_rows(
+    spark: SparkSession, path: Path, relative_path: str, options: ReadOptions, source: str, error: str
+) -> tuple[DataFrame, str | None, int]:
+    """(rows, encoding, unsplit bytes) of a file read line by line on the driver; one unreadable_file row for a
+    Parquet file or a file of which no line can be read."""
+    kind = file_format(path)
+    try:
+        if kind == "parquet":
+            raise raw_lines.UnreadableFile(f"unreadable_file: {error}")
+        lines = raw_lines.read_text_file(path, kind, options.encodings.get(source), options.max_line_bytes)
+        rows = [(f"{relative_path}:{row.id_suffix}", row.row_number, row.parse_error, row.payload) for row in lines.rows]
+        return spark.createDataFrame(rows, LINE_ROWS_DDL), lines.encoding, lines.unsplit_bytes
+    except (raw_lines.UnreadableFile, OSError) as unreadable:
+        message = str(unreadable) if str(unreadable).startswith("unreadable_file: ") else f"unreadable_file: {unreadable}"
+        rows = [(relative_path + ":file", 0, message[:600], None)]
+        return spark.createDataFrame(rows, LINE_ROWS_DDL), None, path.stat().st_size
+
+
+def _needs_lines(path: Path, source: str, options: ReadOptions) -> bool:
+    """A text file whose declared or marked encoding is not UTF-8: Spark's UTF-8 readers would garble it."""
+    if file_format(path) == "parquet":
+        return False
+    declared = options.encodings.get(source)
+    if declared and raw_lines.canonical_encoding(declared) not in ("utf-8", "utf-8-sig"):
+        return True
+    return raw_lines.byte_order_mark_encoding(path) not in (None, "utf-8-sig")
+
+
 def _raw_rows(
-    spark: SparkSession, path: Path, relative_path: str, load_id: str, loaded_at: datetime, error: str | None = None
+    spark: SparkSession, path: Path, relative_path: str, load_id: str, loaded_at: datetime,
+    line_rows: DataFrame | None = None,
 ) -> DataFrame:
-    """One file's rows with the lineage columns; with `error`, the one row standing for an unreadable file."""
+    """One file's rows with the lineage columns, read by Spark, or `line_rows` read line by line."""
     from pyspark.sql import functions as F
 
     date_match = DATE_FOLDER.search(relative_path)
@@ -112,9 +150,8 @@ def _raw_rows(
         F.lit(load_id).alias("_load_id"),
         F.lit(loaded_at).cast("timestamp").alias("_loaded_at"),
     ]
-    if error is not None:
-        rows = spark.createDataFrame([(relative_path + ":file", 0, f"unreadable file: {error[:500]}", None)],
-                                     "_raw_row_id string, _row_number bigint, _parse_error string, payload string")
+    if line_rows is not None:
+        rows = line_rows
     else:
         rows = _file_rows(spark, path).withColumn(
             "_raw_row_id", F.concat(F.lit(relative_path + ":"), F.col("_row_number").cast("string"))
@@ -148,10 +185,12 @@ def load_raw_directory(
     raw_dir: Path,
     progress: Callable[[str], None] = lambda message: None,
     sources: Iterable[str] = RAW_SOURCES,
+    options: ReadOptions | None = None,
 ) -> list[SourceLoad]:
     """Bring raw.<source> in line with the files under raw_dir/<source>/; returns what changed."""
     from pyspark.sql import functions as F
 
+    options = options or ReadOptions()
     raw_dir = raw_dir.resolve()
     ensure_raw_schema(spark)
     file_format_name = spark_setting("SPARK_FILE_FORMAT")
@@ -181,12 +220,22 @@ def load_raw_directory(
             # A Parquet table cannot drop one file's rows: the source is read again in full and overwritten.
             loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
             frames = {}
+            read_by_lines: dict[str, tuple[str | None, int]] = {}  # relative path -> (encoding, unsplit bytes)
+
+            def by_lines(relative_path: str, error: str) -> DataFrame:
+                line_rows, encoding, unsplit = _line_rows(spark, on_disk[relative_path], relative_path, options,
+                                                          source, error)
+                read_by_lines[relative_path] = (encoding, unsplit)
+                return _raw_rows(spark, on_disk[relative_path], relative_path, load_id, loaded_at, line_rows)
+
             for relative_path, path in on_disk.items():
                 try:
-                    frames[relative_path] = _raw_rows(spark, path, relative_path, load_id, loaded_at)
+                    if _needs_lines(path, source, options):
+                        frames[relative_path] = by_lines(relative_path, "declared or marked encoding")
+                    else:
+                        frames[relative_path] = _raw_rows(spark, path, relative_path, load_id, loaded_at)
                 except (ValueError, OSError, UnicodeDecodeError) as error:
-                    frames[relative_path] = _raw_rows(spark, path, relative_path, load_id, loaded_at,
-                                                      _first_line(error))
+                    frames[relative_path] = by_lines(relative_path, _first_line(error))
             try:
                 _overwrite(spark, source, list(frames.values()), file_format_name)
             except Exception:  # noqa: BLE001 - find the unreadable files one by one, then write again
@@ -194,8 +243,7 @@ def load_raw_directory(
                     try:
                         frame.count()
                     except Exception as error:  # noqa: BLE001 - a corrupt gzip or Parquet file
-                        frames[relative_path] = _raw_rows(spark, on_disk[relative_path], relative_path, load_id,
-                                                          loaded_at, _first_line(error))
+                        frames[relative_path] = by_lines(relative_path, _first_line(error))
                 _overwrite(spark, source, list(frames.values()), file_format_name)
             counts = {
                 row["_file_path"]: (int(row["rows"]), int(row["rejected"]))
@@ -206,8 +254,14 @@ def load_raw_directory(
             for relative_path, path in on_disk.items():
                 rows, rejected = counts.get(relative_path, (0, 0))
                 stat = path.stat()
+                if relative_path in read_by_lines:
+                    encoding, unsplit = read_by_lines[relative_path]
+                else:
+                    encoding = None if file_format(path) == "parquet" else (
+                        raw_lines.byte_order_mark_encoding(path) or "utf-8")
+                    unsplit = 0
                 entries.append((source, str(raw_dir), relative_path, stat.st_size, stat.st_mtime_ns, load_id,
-                                loaded_at, rows, rejected))
+                                loaded_at, rows, rejected, encoding, unsplit))
                 if relative_path in unchanged:
                     load.files_unchanged += 1
                 else:
@@ -217,7 +271,7 @@ def load_raw_directory(
             load.files_removed = len(set(known) - set(on_disk))
 
 
-            manifest_parts.append(pd.DataFrame(entries, columns=list(manifest.columns)))
+            manifest_parts.append(pd.DataFrame(entries, columns=MANIFEST_COLUMN_NAMES))
         load.total_rows = spark.table(f"raw.{source}").count()
         progress(load.progress_line(time.monotonic() - started))
         loads.append(load)
@@ -225,13 +279,19 @@ def load_raw_directory(
 
     parts = [part for part in manifest_parts if len(part)]
     new_manifest = pd.concat(parts, ignore_index=True) if parts else manifest.iloc[0:0]
+    for name in ("encoding", "unsplit_bytes"):  # a manifest written before these columns existed
+        if name not in new_manifest.columns:
+            new_manifest[name] = None if name == "encoding" else 0
+    new_manifest = new_manifest[MANIFEST_COLUMN_NAMES]
     new_manifest = new_manifest.astype({"file_size": "int64", "file_modified_ns": "int64", "row_count": "int64",
-                                        "rejected_row_count": "int64"})
+                                        "rejected_row_count": "int64", "unsplit_bytes": "int64"})
     manifest_frame = spark.createDataFrame(new_manifest, MANIFEST_SCHEMA_DDL) if len(new_manifest) else \
         spark.createDataFrame([], MANIFEST_SCHEMA_DDL)
     # Materialize before overwriting the table it was read from.
     manifest_frame = manifest_frame.select(*[F.col(name) for name in manifest_frame.columns]).localCheckpoint()
-    manifest_frame.write.format(file_format_name).mode("overwrite").saveAsTable("raw._loaded_files")
+    # overwriteSchema: a manifest written before the encoding and unsplit_bytes columns takes the new schema.
+    manifest_frame.write.format(file_format_name).mode("overwrite").option("overwriteSchema", "true") \
+        .saveAsTable("raw._loaded_files")
     return loads
 
 

@@ -6,6 +6,8 @@ warehouse, opened read-only once the run is over.
 
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +220,34 @@ def _check_lines(summary: RefreshSummary) -> list[str]:
     return lines if summary.freshness else lines + ["  (not checked)"]
 
 
+# DuckDB's words when another process holds the file ("Could not set lock on file ...: Conflicting lock").
+LOCK_ERROR = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
+
+
+def closing_lines(summary: RefreshSummary) -> list[str]:
+    """The run's last words on a failure: what stopped it and what BI readers see, in one place.
+
+    Another process holding the warehouse file is named only when DuckDB said so; otherwise failed checks
+    of error severity (they block the publication) and failed steps are counted.
+    """
+    if summary.exit_code == 0:
+        return []
+    failure_text = "\n".join("\n".join(message) for _, message in summary.failed_steps)
+    if LOCK_ERROR.search(failure_text):
+        return ["Another process holds the warehouse file (dagster dev? a DuckDB shell?): close it, run again."]
+    blocking = [check for check in summary.checks if check.outcome == "failed"]
+    reasons = []
+    if blocking:
+        reasons.append(f"{len(blocking)} blocking check{'s' if len(blocking) != 1 else ''} failed "
+                       f"(first: {blocking[0].asset}: {blocking[0].name})")
+    if summary.failed_steps:
+        reasons.append(f"{len(summary.failed_steps)} step{'s' if len(summary.failed_steps) != 1 else ''} failed "
+                       f"(first: {summary.failed_steps[0][0]})")
+    why = "; ".join(reasons) or "the run did not succeed"
+    return [f"Not published: {why}. BI readers keep the previous publication; see 'Checks' and 'Failed steps' "
+            f"above, fix the cause and run again."]
+
+
 def format_summary(summary: RefreshSummary) -> str:
     status = "SUCCEEDED" if summary.exit_code == 0 else "FAILED"
     elapsed = _duration(summary.elapsed_seconds)
@@ -248,7 +278,8 @@ def format_summary(summary: RefreshSummary) -> str:
             lines += [f"  {step_key}: {message[0]}"] + [f"      {line}" for line in message[1:]]
         if summary.log_path:
             lines.append(f"  full log (Dagster events, dbt output): {summary.log_path}")
-    lines += ["", f"Warehouse: {summary.warehouse_path}", f"Elapsed:   {elapsed}", ""]
+    lines += ["", f"Warehouse: {summary.warehouse_path}", f"Elapsed:   {elapsed}"]
+    lines += closing_lines(summary) + [""]
     return "\n".join(lines)
 
 

@@ -49,6 +49,21 @@ def sources_with_freshness_rules(manifest: Mapping[str, Any]) -> dict[str, Asset
     }
 
 
+# dbt reports an empty source's newest load as the minimum timestamp (age ~17.8 million hours): older than this
+# is no load at all.
+NO_DATA_AGE_SECONDS = 100 * 365 * 24 * 3600
+
+
+def has_no_data(result: Mapping[str, Any]) -> bool:
+    """Whether dbt's freshness result describes a source without a single loaded row."""
+    if result.get("status") == "runtime error" or result.get("error"):
+        return False
+    max_loaded_at = str(result.get("max_loaded_at") or "")
+    age_seconds = result.get("max_loaded_at_time_ago_in_s")
+    return (max_loaded_at.startswith("0001-") or (age_seconds is not None and age_seconds > NO_DATA_AGE_SECONDS)
+            or (not max_loaded_at and age_seconds is None))
+
+
 def freshness_check_result(
     check_key: AssetCheckKey, result: Mapping[str, Any] | None, dbt_error: str = ""
 ) -> AssetCheckResult:
@@ -62,6 +77,18 @@ def freshness_check_result(
             metadata={
                 "status": MetadataValue.text("not checked"),
                 "error": MetadataValue.text(dbt_error or "dbt source freshness gave no result for this source"),
+            },
+        )
+    if has_no_data(result):
+        # An absent source folder is an empty source (the raw data contract): nothing is stale, nothing loaded.
+        return AssetCheckResult(
+            asset_key=check_key.asset_key,
+            check_name=check_key.name,
+            passed=False,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                "status": MetadataValue.text("no data"),
+                "message": MetadataValue.text("no rows loaded: the source's raw folder has no files"),
             },
         )
     status = result.get("status", "runtime error")

@@ -138,6 +138,18 @@ def test_freshness_verdicts_become_check_results(status, passed, severity):
     assert result.metadata["age_hours"].value == 2.0
 
 
+@pytest.mark.parametrize("result", [
+    # what dbt reported for a source whose raw folder had no files
+    {"status": "error", "max_loaded_at": "0001-01-01T00:00:00+00:00", "max_loaded_at_time_ago_in_s": 63931054798.0},
+    {"status": "error", "max_loaded_at_time_ago_in_s": 17758959.98 * 3600},
+])
+def test_a_source_without_data_says_no_data_not_stale(result):
+    check = freshness_check_result(AssetCheckKey(AssetKey(["raw", "events"]), FRESHNESS_CHECK_NAME), result)
+    assert (check.passed, check.severity) == (False, AssetCheckSeverity.WARN)
+    assert check.metadata["status"].value == "no data"
+    assert "age_hours" not in check.metadata
+
+
 def test_a_source_dbt_did_not_report_fails_its_freshness_check():
     result = freshness_check_result(AssetCheckKey(AssetKey(["raw", "events"]), FRESHNESS_CHECK_NAME), None)
     assert not result.passed and result.severity == AssetCheckSeverity.ERROR

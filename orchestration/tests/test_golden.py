@@ -22,6 +22,8 @@ from orchestration.tests.refresh_helpers import run_refresh
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 SALT = "golden-salt"
+# The golden raw directory holds a line of about 3 kB to be quarantined as oversized_record.
+GOLDEN_ENVIRONMENT = {"MAX_RAW_LINE_BYTES": "2048"}
 
 # Expected file -> the relation it describes
 EXPECTED_RELATIONS = {
@@ -46,7 +48,7 @@ def golden_warehouse(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
         # so its quarantine rate is not judged.
         # The first refresh is the one of the suite that also runs every dbt unit test (refreshes skip them).
         result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=warehouse, salt=SALT,
-                             environment={"DBT_UNIT_TESTS": "1" if attempt == "first" else "0"})
+                             environment={**GOLDEN_ENVIRONMENT, "DBT_UNIT_TESTS": "1" if attempt == "first" else "0"})
         assert result.success, f"{attempt} golden refresh failed:\n{result.output[-5000:]}"
         unit_tests_skipped[attempt] = "--exclude-resource-type unit_test" in result.output
         snapshot = warehouse.with_name(f"golden_{attempt}.duckdb")
@@ -137,7 +139,8 @@ def test_row_accounting_balances_per_source(golden_warehouse, attempt):
 
 
 def test_no_staging_model_outside_base_models_holds_raw_personal_data(golden_warehouse):
-    raw_values = ["13800138000", "138-0013-8000", "wang.fang@example.cn", "Wang.Fang", "王 芳", "李伟"]
+    raw_values = ["13800138000", "138-0013-8000", "wang.fang@example.cn", "Wang.Fang", "王 芳", "李伟",
+                  "137 0013 7000", "Zhang.Wei@example.cn", "张伟"]
     with duckdb.connect(str(golden_warehouse["first"]), read_only=True) as connection:
         tables = connection.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -175,7 +178,8 @@ def test_the_analysis_date_defaults_to_the_latest_day_in_the_data(golden_warehou
 
 def test_as_of_pins_the_analysis_date(tmp_path):
     warehouse = tmp_path / "pinned.duckdb"
-    result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=warehouse, salt=SALT, as_of="2026-10-01")
+    result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=warehouse, salt=SALT, as_of="2026-10-01",
+                         environment=GOLDEN_ENVIRONMENT)
     assert result.success, result.output[-5000:]
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows = dict(
@@ -200,14 +204,17 @@ def test_identity_groups_the_golden_identifiers_into_the_hand_worked_persons(gol
     #   identify g-e04: u-100 with a-100, phone, email, crm C-1, member M-100; g-e05, g-e16 (alias), g-e22: a-100 + u-100;
     #   order o-1: u-100 + M-100; CRM C-1: M-100, phone, email; ticket T-1, touch K-1 and holdout record K-6: u-100 + C-1;
     #   iOS events g-e17, g-e21: device d-1 + a-102; CRM C-2: M-200 (its phone and email are malformed);
-    #   u-101 appears with no other usable identifier (its identify traits are malformed).
+    #   u-101 appears with no other usable identifier (its identify traits are malformed);
+    #   CRM C-4 (the GBK export): M-400, phone, email.
     phone, email = hash_label("+8613800138000"), hash_label("wang.fang@example.cn")
+    gbk_phone, gbk_email = hash_label("+8613700137000"), hash_label("zhang.wei@example.cn")
     expected = {
         frozenset({"anonymous_id:a-100", "user_id:u-100", f"phone:{phone}", f"email:{email}", "crm_id:C-1",
                    "member_id:M-100"}),
         frozenset({"user_id:u-101"}),
         frozenset({"anonymous_id:a-102", "device_id:d-1"}),
         frozenset({"crm_id:C-2", "member_id:M-200"}),
+        frozenset({"crm_id:C-4", "member_id:M-400", f"phone:{gbk_phone}", f"email:{gbk_email}"}),
     }
     with duckdb.connect(str(golden_warehouse["first"]), read_only=True) as connection:
         rows = connection.execute(
@@ -226,7 +233,7 @@ def test_identity_groups_the_golden_identifiers_into_the_hand_worked_persons(gol
     for person_id, key in rows:
         groups.setdefault(person_id, set()).add(key)
     assert {frozenset(group) for group in groups.values()} == expected
-    assert persons == 4
+    assert persons == 5
     # Anonymous browsing before login (g-e01) belongs to the person who logged in (g-e04), and so does the
     # store order known only by phone.
     assert event_persons["g-e01"] == event_persons["g-e04"] == store_order_person

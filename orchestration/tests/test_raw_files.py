@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import duckdb
@@ -313,3 +314,181 @@ def test_transaction_groups_hold_consecutive_files_up_to_the_byte_budget():
 
     # A file bigger than the budget still goes in, alone.
     assert [[file.size for file in group] for group in groups] == [[10, 10], [25], [5, 1]]
+
+
+# Lines, not files, are the unit of raw data: each case below is a hand-built file and the exact rows it must give.
+
+
+def manifest(connection, source: str) -> list[tuple]:
+    return connection.execute(
+        "select file_path, row_count, rejected_row_count, encoding, unsplit_bytes from raw._loaded_files "
+        "where source = ? order by file_path", [source],
+    ).fetchall()
+
+
+def test_a_line_that_is_not_utf8_loses_only_itself(connection, raw_dir):
+    content = b'{"n": 1}\n{"n": "\xff\xfe bad"}\n{"n": "\xe4\xb8\xad"}\n'
+    write(raw_dir / "events" / "mixed.jsonl", content)
+    write(raw_dir / "events" / "mixed.jsonl.gz", gzip.compress(content))
+
+    load = loads_by_source(connection, raw_dir)["events"]
+
+    assert (load.rows_loaded, load.rows_rejected_by_reader) == (6, 2)
+    for name in ("mixed.jsonl", "mixed.jsonl.gz"):
+        assert [(row["_row_number"], row["_parse_error"], row["payload"])
+                for row in rows(connection, "events") if row["_file_path"] == name] == [
+            (1, None, '{"n": 1}'),
+            (2, "invalid_encoding: line 2 is not valid utf-8 (byte 0xff at byte 7)", '{"n": "\\xff\\xfe bad"}'),
+            (3, None, '{"n": "中"}'),
+        ]
+    assert manifest(connection, "events") == [("mixed.jsonl", 3, 1, "utf-8", 0), ("mixed.jsonl.gz", 3, 1, "utf-8", 0)]
+
+
+def test_a_gbk_csv_export_arrives_intact(connection, raw_dir):
+    # Excel's Chinese CSV: GBK, CRLF line ends, a quoted field spanning two lines.
+    write(raw_dir / "customers" / "crm.csv",
+          'crm_id,full_name,city\r\nC-1,张伟,深圳\r\nC-2,"欧阳\r\n娜娜",北京\r\n'.encode("gbk"))
+
+    loads_by_source(connection, raw_dir)
+
+    assert [(row["_raw_row_id"], json.loads(row["payload"])) for row in rows(connection, "customers")] == [
+        ("crm.csv:1", {"crm_id": "C-1", "full_name": "张伟", "city": "深圳"}),
+        ("crm.csv:2", {"crm_id": "C-2", "full_name": "欧阳\n娜娜", "city": "北京"}),
+    ]
+    assert manifest(connection, "customers") == [("crm.csv", 2, 0, "gb18030", 0)]
+
+
+def test_gb18030_four_byte_characters_and_a_declared_encoding(connection, raw_dir):
+    # 𠀀 (U+20000) exists in GB18030 only as a four-byte sequence; 'customers=gb18030' is declared.
+    write(raw_dir / "customers" / "crm.jsonl", '{"full_name": "𠀀丂"}\n'.encode("gb18030"))
+    write(raw_dir / "tickets" / "t.jsonl", '{"content": "𠀀丂"}\n'.encode("gb18030"))
+
+    loads = {load.source: load for load in load_raw_directory(
+        connection, raw_dir, options=raw_files.ReadOptions(encodings={"customers": "gb18030"}))}
+
+    assert loads["customers"].rows_rejected_by_reader == 0
+    assert [row["payload"] for row in rows(connection, "customers")] == ['{"full_name": "𠀀丂"}']
+    # Undeclared, the one non-ASCII line is not UTF-8 and is GB18030: recognized.
+    assert [row["payload"] for row in rows(connection, "tickets")] == ['{"content": "𠀀丂"}']
+    assert [entry[3] for entry in manifest(connection, "customers") + manifest(connection, "tickets")] == [
+        "gb18030", "gb18030"]
+
+
+def test_utf16_with_a_byte_order_mark_is_recognized(connection, raw_dir):
+    write(raw_dir / "products" / "p.csv", "sku,name\r\nS-1,茶杯\r\n".encode("utf-16"))
+
+    loads_by_source(connection, raw_dir)
+
+    assert [json.loads(row["payload"]) for row in rows(connection, "products")] == [{"sku": "S-1", "name": "茶杯"}]
+    assert manifest(connection, "products")[0][3] == "utf-16"
+
+
+def test_a_gzip_cut_short_keeps_every_complete_line_before_the_damage(connection, raw_dir):
+    lines = "".join(f'{{"n": {number}}}\n' for number in range(1, 2001)).encode()
+    packed = gzip.compress(lines, mtime=0)
+    path = write(raw_dir / "events" / "upload.jsonl.gz", packed[: len(packed) // 2])
+
+    load = loads_by_source(connection, raw_dir)["events"]
+
+    loaded = rows(connection, "events")
+    complete = [row for row in loaded if row["_parse_error"] is None]
+    [damage] = [row for row in loaded if row["_parse_error"] is not None]
+    # Every line before the damage, in order; the line the damage cut is not a row.
+    kept = len(complete)
+    assert 0 < kept < 2000
+    assert [row["payload"] for row in complete] == [f'{{"n": {number}}}' for number in range(1, kept + 1)]
+    assert damage["_raw_row_id"] == "upload.jsonl.gz:truncated"
+    assert damage["_parse_error"].startswith(f"truncated_file: upload.jsonl.gz is damaged at compressed byte "
+                                             f"{len(packed) // 2:,} of {len(packed) // 2:,}")
+    assert damage["payload"] is None
+    [(_, row_count, rejected, encoding, unsplit)] = manifest(connection, "events")
+    assert (row_count, rejected, encoding, load.rows_loaded) == (kept + 1, 1, "utf-8", kept + 1)
+    # Bytes no line holds: the partial line the damage cut (decompressed after the last complete line).
+    decompressed = zlib.decompressobj(wbits=31).decompress(packed[: len(packed) // 2])
+    assert unsplit == len(decompressed) - sum(len(row["payload"]) + 1 for row in complete) > 0
+
+    # The complete copy arrives: the file is loaded again, once, and the damage row is gone.
+    write(path, packed)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    load = loads_by_source(connection, raw_dir)["events"]
+    assert (load.files_loaded, load.total_rows, load.rows_rejected_by_reader) == (1, 2000, 0)
+    assert [row["payload"] for row in rows(connection, "events")] == [f'{{"n": {n}}}' for n in range(1, 2001)]
+    assert manifest(connection, "events") == [("upload.jsonl.gz", 2000, 0, "utf-8", 0)]
+
+
+def test_an_oversized_line_is_quarantined_with_its_prefix(connection, raw_dir):
+    long_line = '{"note": "' + "x" * 5000 + '"}'
+    write(raw_dir / "events" / "a.jsonl", '{"n": 1}\n' + long_line + '\n{"n": 2}\n')
+    write(raw_dir / "orders" / "o.csv", "order_id,note\n1,short\n2," + "y" * 5000 + "\n3,short\n")
+
+    loads = {load.source: load for load in load_raw_directory(
+        connection, raw_dir, options=raw_files.ReadOptions(max_line_bytes=1024))}
+
+    assert loads["events"].rows_rejected_by_reader == 1
+    events = rows(connection, "events")
+    assert [(row["_row_number"], row["payload"][:20]) for row in events] == [
+        (1, '{"n": 1}'), (2, long_line[:20]), (3, '{"n": 2}')]
+    assert events[1]["_parse_error"] == (
+        "oversized_record: line 2 has 5,012 bytes, more than MAX_RAW_LINE_BYTES (1,024); "
+        "its first 4,096 characters are kept")
+    assert len(events[1]["payload"]) == 4096
+    orders = rows(connection, "orders")
+    assert [(row["_raw_row_id"], (row["_parse_error"] or "")[:16]) for row in orders] == [
+        ("o.csv:1", ""), ("o.csv:2", ""), ("o.csv:line3", "oversized_record")]
+    assert [json.loads(row["payload"])["order_id"] for row in orders[:2]] == ["1", "3"]
+
+
+def test_empty_files_empty_lines_and_mixed_line_ends(connection, raw_dir):
+    write(raw_dir / "events" / "empty.jsonl", b"")
+    write(raw_dir / "events" / "empty_content.jsonl.gz", gzip.compress(b""))
+    write(raw_dir / "events" / "mixed.jsonl", b'{"n": 1}\r\n\r\n{"n": 2}\n\n{"n": 3}')
+    write(raw_dir / "orders" / "empty.csv", b"")
+    write(raw_dir / "orders" / "header_only.csv", b"order_id,note\r\n")
+    write(raw_dir / "events" / "zero.jsonl.gz", b"")
+
+    loads = loads_by_source(connection, raw_dir)
+
+    assert [row["payload"] for row in rows(connection, "events") if row["_file_path"] == "mixed.jsonl"] == [
+        '{"n": 1}', '{"n": 2}', '{"n": 3}']
+    # A zero-byte gzip is the one file-level rejection among them: no line can be read from it.
+    [zero] = [row for row in rows(connection, "events") if row["_file_path"] == "zero.jsonl.gz"]
+    assert (zero["_raw_row_id"], zero["_parse_error"]) == (
+        "zero.jsonl.gz:file", "unreadable_file: zero.jsonl.gz: empty compressed file (0 bytes)")
+    assert (loads["events"].rows_loaded, loads["orders"].rows_loaded) == (4, 0)
+    assert [entry[:3] for entry in manifest(connection, "orders")] == [("empty.csv", 0, 0), ("header_only.csv", 0, 0)]
+
+
+def test_bom_crlf_and_nul_keep_working_on_the_fast_path(connection, raw_dir):
+    write(raw_dir / "orders" / "bom.csv", b"\xef\xbb\xbforder_id,note\r\n1,a\x00b\r\n")
+    write(raw_dir / "events" / "bom.jsonl", b'\xef\xbb\xbf{"n": 1}\r\n{"n": 2}\r\n')
+
+    loads_by_source(connection, raw_dir)
+
+    assert [json.loads(row["payload"]) for row in rows(connection, "orders")] == [{"order_id": "1", "note": "a\x00b"}]
+    assert [row["payload"] for row in rows(connection, "events")][1] == '{"n": 2}'
+    assert [entry[3] for entry in manifest(connection, "orders") + manifest(connection, "events")] == [
+        "utf-8-sig", "utf-8-sig"]
+
+
+def test_a_bad_line_in_one_file_among_many_keeps_the_others_once(connection, raw_dir, monkeypatch):
+    monkeypatch.setattr(raw_files, "TRANSACTION_BYTES", 10**6)
+    write(raw_dir / "events" / "a.jsonl", '{"n": 1}\n')
+    write(raw_dir / "events" / "b.jsonl", b'{"n": 2}\n\xc3\x28\n{"n": 3}\n')
+    write(raw_dir / "events" / "c.jsonl", '{"n": 4}\n')
+
+    load = loads_by_source(connection, raw_dir)["events"]
+
+    assert (load.total_rows, load.rows_rejected_by_reader) == (5, 1)
+    assert [row["_raw_row_id"] for row in rows(connection, "events")] == [
+        "a.jsonl:1", "b.jsonl:1", "b.jsonl:2", "b.jsonl:3", "c.jsonl:1"]
+
+
+def test_source_encodings_are_validated():
+    from orchestration.settings import parse_source_encodings
+
+    assert parse_source_encodings("customers=GBK, orders = utf8") == (("customers", "gbk"), ("orders", "utf-8"))
+    assert parse_source_encodings("") == ()
+    with pytest.raises(ValueError, match="not a raw source"):
+        parse_source_encodings("crm=gbk")
+    with pytest.raises(ValueError, match="unknown encoding"):
+        parse_source_encodings("customers=klingon")

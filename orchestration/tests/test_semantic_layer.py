@@ -290,6 +290,7 @@ def test_metricflow_funnel_entrants_are_dated_by_reporting_day(metricflow, demo_
                 cast(timezone('{reporting_time_zone()}', timezone('UTC', step_1_at)) as date) as day,
                 cast(step_1_at as date) as utc_day
             from marts.fct_person_funnel_progress
+            where not is_excluded
         )
         select funnel_key, day, count(*), count(case when day <> utc_day then 1 end) from entrants group by all
         """

@@ -12,7 +12,7 @@
     )
 }}
 
-{#- One row per funnel and person with a step 1 event in the analysis range: how far the person got, from
+{#- One row per funnel and person with a step 1 event (any_order: any step's event) in the analysis range: how far the person got, from
     ONE ordered pass over their matched events (int_funnel_events_matched, in (event_at, event_id) order): a
     fold (DuckDB list_reduce / Spark aggregate) with a struct state, as ClickHouse's windowFunnel does.
     sequential / strict: per level k the state keeps the latest-starting attempt that reached step k. An
@@ -22,13 +22,14 @@
     attempt's last step. Every level is computed from the state before the event, so an event matching several
     steps serves as one step of an attempt only. The person's attempt is the highest level at the end (the
     latest-starting one on that level).
-    any_order: the state keeps each step's latest event; after each event the level is the k such that steps
-    1 .. k all have an event no older than the window (and after the latest exclusion event); the best level
-    and its events are kept (the later step 1 on a tie).
-    Exclusions: an exclusion event between two consecutive steps of an attempt voids it; the attempt's part
-    before the exclusion still counts (it is an attempt of its own), so the person keeps their best attempt
-    without an exclusion inside it. is_excluded: an exclusion event blocked one of the person's attempts from
-    reaching a higher step than the one they got to.
+    any_order (PostHog's unordered funnel): the state keeps each step's latest event; after each event the
+    level is the number of distinct steps with an event no older than the window (and after the latest
+    exclusion event), whichever step came first; the best level is kept (the later start on a tie), its
+    step_k_at being the k-th of its steps in time order.
+    Exclusions: an exclusion event between two steps of an attempt (within its window) voids it; the attempt's
+    part before the exclusion still counts as the person's level, but is_excluded marks the person, and the
+    marts count an excluded person at no step of the funnel (rpt_funnel_steps, the funnel metrics), as PostHog
+    and Mixpanel do; fct_person_funnel_progress keeps the row for audit.
 
     Incremental, and always equal to a full rebuild: a pair's row depends only on its matched rows, the
     funnel's settings and the fold's rules, which inputs_fingerprint (macro funnel_folded_inputs) hashes;
@@ -50,6 +51,7 @@
     ('within_session', 'funnel_settings.is_within_session'),
     ('last_exclusion_seq', 'cast(0 as ' ~ dbt.type_bigint() ~ ')'),
     ('last_at_us', 'cast(null as ' ~ dbt.type_bigint() ~ ')'),
+    ('last_session_id', 'cast(null as ' ~ dbt.type_string() ~ ')'),
 ] %}
 {%- set next_fields = [
     ('order_mode', 'acc.order_mode'),
@@ -57,6 +59,7 @@
     ('within_session', 'acc.within_session'),
     ('last_exclusion_seq', '(case when x.is_exclusion then x.seq else acc.last_exclusion_seq end)'),
     ('last_at_us', 'x.at_us'),
+    ('last_session_id', 'x.session_id'),
 ] %}
 {%- for level in range(1, max_steps + 1) %}
     {%- do initial_fields.append(('c' ~ level, empty_chain)) %}
@@ -70,7 +73,7 @@
 {%- do next_fields.append(('max_blocked_level',
     '(case when acc.last_exclusion_seq = 0 then acc.max_blocked_level'
     ~ " when acc.order_mode = 'any_order' then greatest(acc.max_blocked_level, "
-    ~ funnel_fold_expression('any_order_level', 'acc', respect_exclusions=false) ~ ')'
+    ~ funnel_fold_expression('any_order_blocked', 'acc') ~ ')'
     ~ ' else greatest(acc.max_blocked_level, ' ~ funnel_fold_expression('blocked_level', 'acc') ~ ') end)'
 )) %}
 
@@ -147,10 +150,8 @@ outcomes as (
         inputs_fingerprint,
         {{ funnel_fold_expression('final_best', 'fold_state') }} as best,
         fold_state.order_mode,
-        fold_state.last_exclusion_seq,
         fold_state.max_blocked_level,
-        {{ funnel_fold_expression('any_order_level', 'fold_state', respect_exclusions=false) }}
-            as any_order_level_ignoring_exclusions
+        {{ funnel_fold_expression('any_order_blocked', 'fold_state') }} as any_order_blocked_level
     from folded
 ),
 
@@ -167,10 +168,9 @@ final as (
         {% endfor -%}
         best.session_id as first_step_session_id,
         case
-            when order_mode = 'any_order' and last_exclusion_seq > 0
-                then greatest(max_blocked_level, any_order_level_ignoring_exclusions)
+            when order_mode = 'any_order' then greatest(max_blocked_level, any_order_blocked_level)
             else max_blocked_level
-        end > best.level as is_excluded,
+        end > 0 as is_excluded,
         inputs_fingerprint
     from outcomes
 )

@@ -1,5 +1,6 @@
 {#- One row per funnel, breakdown and step: persons who reached at least the step (their best attempt,
-    fct_person_funnel_progress), conversion from step 1 and from the step before, and the median time from the
+    fct_person_funnel_progress; persons an exclusion event took out of the funnel count nowhere; any_order
+    funnels count distinct steps, so their step k is labelled 'k steps completed'), conversion from step 1 and from the step before, and the median time from the
     step before among them. Breakdowns: 'all', and the platform and the channel of the session of the best
     attempt's step 1, so every person counts once per breakdown dimension. Every breakdown value seen at step 1
     gets every step, with 0 persons where nobody got there. Person-segment breakdowns come with the tag system. -#}
@@ -7,8 +8,10 @@
 
 with
 
+-- a person an exclusion event took out of the funnel counts at no step of it (fct_person_funnel_progress keeps the row)
 person_funnel_progress as (
     select * from {{ ref('fct_person_funnel_progress') }}
+    where not is_excluded
 ),
 
 funnel_steps as (
@@ -97,7 +100,12 @@ spine as (
         breakdown_values.breakdown_dimension,
         breakdown_values.breakdown_value,
         funnel_steps.step_number,
-        funnel_steps.step_name,
+        case
+            when funnel_steps.order_mode = 'any_order'
+                then cast(funnel_steps.step_number as {{ dbt.type_string() }})
+                || case when funnel_steps.step_number = 1 then ' step completed' else ' steps completed' end
+            else funnel_steps.step_name
+        end as step_name,
         coalesce(step_totals.persons, 0) as persons,
         step_totals.median_seconds_from_previous_step
     from breakdown_values

@@ -1,4 +1,5 @@
-{#- Raw rows come from the ingest manifest; clean, duplicate and quarantined rows from staging.
+{#- Raw rows come from the ingest manifest (one per line of a text file; orchestration/raw_lines.py), bytes no
+    line holds (a damaged gzip's tail, an unreadable file) too; clean, duplicate and quarantined rows from staging.
     The accounting test compares them with the raw tables themselves. -#}
 {%- set sources = source_staging_models() %}
 
@@ -25,7 +26,8 @@ raw_rows_per_load as (
         max(loaded_at) as loaded_at,
         count(*) as count_files,
         cast(sum(count_rows) as bigint) as count_raw_rows,
-        cast(sum(count_reader_rejected_rows) as bigint) as count_reader_rejected_rows
+        cast(sum(count_reader_rejected_rows) as bigint) as count_reader_rejected_rows,
+        cast(sum(count_unsplit_bytes) as bigint) as count_unsplit_bytes
     from loaded_files
     group by source_name, load_id
 ),
@@ -77,6 +79,7 @@ final as (
         coalesce(staged_rows_per_load.count_duplicate_rows, 0) as count_duplicate_rows,
         coalesce(staged_rows_per_load.count_quarantined_rows, 0) as count_quarantined_rows,
         coalesce(raw_rows_per_load.count_reader_rejected_rows, 0) as count_reader_rejected_rows,
+        coalesce(raw_rows_per_load.count_unsplit_bytes, 0) as count_unsplit_bytes,
         coalesce(staged_rows_per_load.count_quarantined_rows, 0) * cast(1 as double)
         / nullif(coalesce(raw_rows_per_load.count_raw_rows, 0), 0) as quarantine_rate,
         coalesce(raw_rows_per_load.count_raw_rows, 0)

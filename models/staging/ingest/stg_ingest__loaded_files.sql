@@ -13,7 +13,9 @@ final as (
         load_id,
         loaded_at,
         row_count as count_rows,
-        rejected_row_count as count_reader_rejected_rows
+        rejected_row_count as count_reader_rejected_rows,
+        encoding,
+        coalesce(unsplit_bytes, 0) as count_unsplit_bytes
     from loaded_files
 )
 
