@@ -12,12 +12,13 @@ RAW_DIR ?=
 AS_OF ?=
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: help venv browser run backfill demo-data lint test test-python dev docs dashboard dashboard-screenshots bench \
+.PHONY: help venv browser run backfill demo-data lint test test-fast test-python dev docs dashboard dashboard-screenshots bench \
 	spark-run spark-check clean
 
 help:
 	@echo "make run   [RAW_DIR=/path/to/raw] [AS_OF=YYYY-MM-DD]  refresh the warehouse through Dagster"
-	@echo "make test                                           lint + pytest (dbt tests, dbt unit tests, end-to-end refreshes)"
+	@echo "make test                                           every test tier, with its wall time (lint, unit, slow, browser, spark)"
+	@echo "make test-fast                                      after editing a model (< 3 min): ruff, sqlfluff on changed SQL, unit tests"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD [PER_DAY=1]  refresh a range of days (one run, or one per day)"
 	@echo "make dev                                            open the Dagster UI (dagster dev)"
 	@echo "make docs [DOCS_PORT=8080]                          build and serve the dbt docs site (lineage, metrics, exposures)"
@@ -58,14 +59,21 @@ demo-data: venv
 	@$(PY) -m orchestration.demo_data --out data/demo $(if $(PERSONS),--persons $(PERSONS)) $(if $(DAYS),--days $(DAYS)) $(if $(SEED),--seed $(SEED))
 
 lint: venv
-	@echo "== sqlfluff lint (dbt templater on an in-memory target)"
+	@echo "== ruff (Python) and sqlfluff (dbt templater on an in-memory target)"
+	@$(VENV)/bin/ruff check .
 	@PII_HASH_SALT=lint $(VENV)/bin/sqlfluff lint models tests --processes 2
 
-test-python: venv browser
-	@echo "== pytest (generator, Dagster definitions, golden data set, end-to-end refresh with dbt tests and unit tests)"
-	@$(PY) -m pytest -q
+# Test tiers (orchestration/test_tiers.py): python lint, sql lint, unit (no refresh: pure Python and every dbt
+# unit test on an empty build), slow (end-to-end refreshes), browser, spark; each tier's wall time is printed last.
+test: venv browser
+	@$(PY) -m orchestration.test_tiers full
 
-test: lint test-python
+test-fast: venv
+	@$(PY) -m orchestration.test_tiers fast
+
+# pytest alone, any selection: make test-python PYTEST_ARGS='-m "not slow" -k funnel'
+test-python: venv browser
+	@$(PY) -m pytest -q $(PYTEST_ARGS)
 
 dev: venv
 	@mkdir -p .dagster_home && cp orchestration/dagster.yaml .dagster_home/dagster.yaml
@@ -97,9 +105,9 @@ spark-run: venv
 	@$(if $(RAW_DIR),,test -d data/demo/raw || $(MAKE) --no-print-directory demo-data)
 	@DBT_TARGET=spark $(PY) -m orchestration.spark_build --raw-dir "$(or $(RAW_DIR),data/demo/raw)" $(if $(AS_OF),--as-of "$(AS_OF)")
 
-# The DuckDB/Spark parity test alone (also part of `make test`).
+# The DuckDB/Spark parity test alone (also the spark tier of `make test`).
 spark-check: venv
-	@SPARK_PARITY=1 $(PY) -m pytest -q orchestration/tests/test_spark_parity.py
+	@$(PY) -m pytest -q -m spark orchestration/tests/test_spark_parity.py
 
 clean:
 	rm -rf warehouse data target logs .dagster_home

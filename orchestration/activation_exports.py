@@ -37,7 +37,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -119,7 +119,7 @@ def write_segment_files(connection: duckdb.DuckDBPyConnection, segment_key: str,
 def _write_manifest(folder: Path, as_of_date: str, segments: list[SegmentExport]) -> None:
     manifest = {
         "as_of_date": as_of_date,
-        "written_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "columns": list(EXPORT_COLUMNS),
         "segments": {segment.segment_key: {"rows": segment.rows, "files": segment.files} for segment in segments},
     }

@@ -291,7 +291,7 @@ def refresh(raw_dir: Path, warehouse: Path, log_dir: Path) -> RefreshFigures:
         if node["resource_type"] not in ("test", "unit_test"):
             node_seconds[node["name"]] = node_seconds.get(node["name"], 0.0) + node["end"] - node["start"]
     figures.slowest_nodes = sorted(node_seconds.items(), key=lambda item: -item[1])[:8]
-    print(f"  {'succeeded' if figures.success else 'FAILED (exit %d)' % child.returncode} in "
+    print(f"  {'succeeded' if figures.success else f'FAILED (exit {child.returncode:d})'} in "
           f"{figures.wall_seconds:.0f}s; summary in {log_dir / 'run.log'}", flush=True)
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         for schema in LAYER_SCHEMAS:

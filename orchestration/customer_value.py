@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -161,7 +161,7 @@ def refresh_customer_value_models(warehouse: Tables | duckdb.DuckDBPyConnection)
     Spark: orchestration/table_io.py)."""
     tables = as_tables(warehouse)
     histories = tables.read(f"select * from {HISTORIES_TABLE} order by reference_date, person_id")
-    fitted_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    fitted_at = datetime.now(UTC).replace(tzinfo=None)
     prediction_parts: list[pd.DataFrame] = []
     fit_rows: list[dict] = []
     results: list[ReferenceFits] = []

@@ -39,7 +39,7 @@ import argparse
 import math
 import warnings
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -356,7 +356,7 @@ def refresh_person_clusters(warehouse: Tables | duckdb.DuckDBPyConnection, seed:
     result = cluster_persons(features, seed)
     selection = result.selection.copy()
     selection["as_of_date"] = as_of_date
-    selection["fitted_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
+    selection["fitted_at"] = datetime.now(UTC).replace(tzinfo=None)
     # The three tables in one replace (on DuckDB one transaction: a failure keeps the previous ones).
     tables.replace_tables(OUTPUT_SCHEMA, {
         ASSIGNMENTS_TABLE.split(".")[1]: (ASSIGNMENTS_COLUMNS, result.assignments),

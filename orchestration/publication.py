@@ -42,7 +42,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -225,7 +225,7 @@ def publish_warehouse(settings: Settings, run_id: str, as_of_date: str | None = 
         removed = stale_partials(published_path)
         for stale in removed:
             _remove(stale)
-        published_at = datetime.now(timezone.utc)
+        published_at = datetime.now(UTC)
         publication_id = f"{published_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         partial = partial_path(published_path)
         try:
@@ -298,7 +298,7 @@ def describe_publication(settings: Settings, run_id: str | None = None) -> list[
     )
     working_size = settings.warehouse_path.stat().st_size if settings.warehouse_path.is_file() else 0
     as_of = record["as_of_date"].isoformat() if record["as_of_date"] else "unknown"
-    published_at = record["published_at"].astimezone(timezone.utc)
+    published_at = record["published_at"].astimezone(UTC)
     lines = [
         f"{path}  ({_megabytes(path.stat().st_size)}; working warehouse {_megabytes(working_size)})",
         f"publication {record['publication_id']}  as of {as_of}  published {published_at:%Y-%m-%d %H:%M:%S} UTC "

@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -111,7 +111,7 @@ class SourceLoad:
 
 def new_load_id() -> str:
     """The id of one ingest run, stamped on every row and manifest entry it writes ('load_<UTC time>_<random>')."""
-    return datetime.now(timezone.utc).strftime("load_%Y%m%dT%H%M%SZ_") + uuid.uuid4().hex[:6]
+    return datetime.now(UTC).strftime("load_%Y%m%dT%H%M%SZ_") + uuid.uuid4().hex[:6]
 
 
 def file_format(path: Path) -> str | None:
@@ -239,7 +239,7 @@ def _insert_file(
     """
     relative_path = file.relative_path
     date_match = DATE_FOLDER.search(relative_path)
-    file.loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    file.loaded_at = datetime.now(UTC).replace(tzinfo=None)
     file.unsplit_bytes = 0
     common = f"""
         {sql_literal(relative_path)} as _file_path,

@@ -27,7 +27,8 @@ import io
 import sys
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,12 +119,34 @@ def _line_rows(
         if kind == "parquet":
             raise raw_lines.UnreadableFile(f"unreadable_file: {error}")
         lines = raw_lines.read_text_file(path, kind, options.encodings.get(source), options.max_line_bytes)
-        rows = [(f"{relative_path}:{row.id_suffix}", row.row_number, row.parse_error, row.payload) for row in lines.rows]
+        rows = [(f"{relative_path}:{row.id_suffix}", row.row_number, row.parse_error, row.payload)
+                for row in lines.rows]
         return spark.createDataFrame(rows, LINE_ROWS_DDL), lines.encoding, lines.unsplit_bytes
     except (raw_lines.UnreadableFile, OSError) as unreadable:
-        message = str(unreadable) if str(unreadable).startswith("unreadable_file: ") else f"unreadable_file: {unreadable}"
+        message = str(unreadable)
+        if not message.startswith("unreadable_file: "):
+            message = f"unreadable_file: {message}"
         rows = [(relative_path + ":file", 0, message[:600], None)]
         return spark.createDataFrame(rows, LINE_ROWS_DDL), None, path.stat().st_size
+
+
+@dataclass
+class _LineReader:
+    """Reads one file of a source line by line (_line_rows) and remembers its encoding and unsplit bytes."""
+
+    spark: SparkSession
+    source: str
+    options: ReadOptions
+    load_id: str
+    loaded_at: datetime
+    on_disk: dict[str, Path]
+    read_by_lines: dict[str, tuple[str | None, int]]
+
+    def __call__(self, relative_path: str, error: str) -> DataFrame:
+        path = self.on_disk[relative_path]
+        line_rows, encoding, unsplit = _line_rows(self.spark, path, relative_path, self.options, self.source, error)
+        self.read_by_lines[relative_path] = (encoding, unsplit)
+        return _raw_rows(self.spark, path, relative_path, self.load_id, self.loaded_at, line_rows)
 
 
 def _needs_lines(path: Path, source: str, options: ReadOptions) -> bool:
@@ -218,16 +241,10 @@ def load_raw_directory(
             manifest_parts.append(known_rows)
         else:
             # A Parquet table cannot drop one file's rows: the source is read again in full and overwritten.
-            loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
+            loaded_at = datetime.now(UTC).replace(tzinfo=None)
             frames = {}
             read_by_lines: dict[str, tuple[str | None, int]] = {}  # relative path -> (encoding, unsplit bytes)
-
-            def by_lines(relative_path: str, error: str) -> DataFrame:
-                line_rows, encoding, unsplit = _line_rows(spark, on_disk[relative_path], relative_path, options,
-                                                          source, error)
-                read_by_lines[relative_path] = (encoding, unsplit)
-                return _raw_rows(spark, on_disk[relative_path], relative_path, load_id, loaded_at, line_rows)
-
+            by_lines = _LineReader(spark, source, options, load_id, loaded_at, on_disk, read_by_lines)
             for relative_path, path in on_disk.items():
                 try:
                     if _needs_lines(path, source, options):

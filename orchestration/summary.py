@@ -7,7 +7,6 @@ warehouse, opened read-only once the run is over.
 from __future__ import annotations
 
 import re
-
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,8 +243,8 @@ def closing_lines(summary: RefreshSummary) -> list[str]:
         reasons.append(f"{len(summary.failed_steps)} step{'s' if len(summary.failed_steps) != 1 else ''} failed "
                        f"(first: {summary.failed_steps[0][0]})")
     why = "; ".join(reasons) or "the run did not succeed"
-    return [f"Not published: {why}. BI readers keep the previous publication; see 'Checks' and 'Failed steps' "
-            f"above, fix the cause and run again."]
+    return [f"Publication withheld: {why}. BI readers keep the previous publication; see 'Checks' and 'Failed "
+            f"steps' above, fix the cause and run again."]
 
 
 def format_summary(summary: RefreshSummary) -> str:
@@ -316,7 +315,8 @@ def describe_identity(warehouse_path: Path, truth_dir: Path, salt: str) -> list[
 
 def describe_behavior(warehouse_path: Path) -> list[str]:
     """Headline behavior figures: sessions, active persons and stickiness on the analysis date, lifecycle
-    stages, the purchase funnel's conversion (else the first funnel's) and each experiment's lift. Empty when the marts are missing."""
+    stages, the purchase funnel's conversion (else the first funnel's) and each experiment's lift. Empty when the
+    marts are missing."""
     lines = []
     try:
         with duckdb.connect(str(warehouse_path), read_only=True) as connection:

@@ -37,7 +37,9 @@ RULE_KINDS = ("expression", "tiers", "list")
 # The data type of a tag column in dim_person_profiles by the tag's value type.
 DATA_TYPES = {"enum": "string", "number": "double", "boolean": "boolean", "multi_value": "string"}
 REFRESH_FREQUENCIES = ("daily", "weekly")
-REQUIRED_FIELDS = ("tag_code", "name_zh", "name_en", "category", "value_type", "owner", "refresh_frequency", "description")
+REQUIRED_FIELDS = (
+    "tag_code", "name_zh", "name_en", "category", "value_type", "owner", "refresh_frequency", "description"
+)
 
 
 def read_catalog(path: Path = CATALOG_PATH) -> list[dict[str, Any]]:
@@ -120,7 +122,9 @@ def render_profile_columns(catalog: Iterable[Mapping[str, Any]]) -> list[dict[st
         description = " ".join(f"{tag['name_en']} ({tag['name_zh']}, {tag['category']}). {tag['description']}".split())
         if tag["value_type"] == "multi_value":
             description += " Values joined with ',' strongest first."
-        columns.append({"name": tag["tag_code"], "description": description, "data_type": DATA_TYPES[tag["value_type"]]})
+        columns.append(
+            {"name": tag["tag_code"], "description": description, "data_type": DATA_TYPES[tag["value_type"]]}
+        )
     return columns
 
 
@@ -176,7 +180,9 @@ def replace_between(text: str, start_marker: str, end_marker: str, block: str) -
 
 def render_profiles_yaml(current_text: str, catalog: Iterable[Mapping[str, Any]]) -> str:
     """dim_person_profiles.yml with its generated block replaced by the columns of `catalog`."""
-    return replace_between(current_text, COLUMNS_START, COLUMNS_END, render_columns_block(render_profile_columns(catalog)))
+    return replace_between(
+        current_text, COLUMNS_START, COLUMNS_END, render_columns_block(render_profile_columns(catalog))
+    )
 
 
 def render_docs(current_text: str, catalog: Iterable[Mapping[str, Any]]) -> str:
@@ -229,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(problems) or "generated tag files are up to date")
         return 1 if problems else 0
     changed = write_generated_files()
-    print("rewritten: " + ", ".join(str(path.relative_to(PROJECT_DIR)) for path in changed) if changed else "up to date")
+    print(
+        "rewritten: " + ", ".join(str(path.relative_to(PROJECT_DIR)) for path in changed) if changed else "up to date"
+    )
     return 0
 
 

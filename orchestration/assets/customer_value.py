@@ -15,7 +15,7 @@ from orchestration.customer_value import (
     describe_fits,
     refresh_customer_value_models,
 )
-from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions
+from orchestration.partitions import backfill_policy, daily_partitions
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings

@@ -9,6 +9,7 @@ orchestration/person_clusters.py).
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from orchestration.assets import WAREHOUSE_POOL
+from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions, run_analysis_date
 from orchestration.person_clusters import (
     ASSIGNMENTS_TABLE,
     FEATURES_TABLE,
@@ -18,7 +19,6 @@ from orchestration.person_clusters import (
     describe_clusters,
     refresh_person_clusters,
 )
-from orchestration.partitions import backfill_policy, context_refresh_window, daily_partitions, run_analysis_date
 from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import load_settings

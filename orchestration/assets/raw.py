@@ -16,8 +16,8 @@ from pydantic import Field
 
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.progress import report_progress
-from orchestration.retries import retry_transient_failures
 from orchestration.raw_files import SourceLoad, load_raw_directory, read_options
+from orchestration.retries import retry_transient_failures
 from orchestration.settings import RAW_SOURCES, export_dbt_environment, load_settings
 
 RAW_GROUP = "raw"

@@ -19,9 +19,9 @@ import pyarrow.compute as pc
 from orchestration.demo_data import vocabulary as words
 from orchestration.demo_data.columns import Columns
 from orchestration.demo_data.crm import CrmState
-from orchestration.demo_data.text import choose
 from orchestration.demo_data.population import ANDROID, IOS, MINI_PROGRAM
 from orchestration.demo_data.rhythm import find_promotion
+from orchestration.demo_data.text import choose
 from orchestration.demo_data.world import STREAM_CAMPAIGNS, World
 
 SMS, PUSH, EMAIL, WECHAT = 0, 1, 2, 3

@@ -439,7 +439,7 @@ class EventRenderer:
                                  lambda key, rows: self._render_device_context(events, first_rows[rows], key))
         pieces = [prefixes.take(pa.array(inverse.ravel()))]
 
-        web = np.flatnonzero((group == WEB))
+        web = np.flatnonzero(group == WEB)
         if len(web):
             population = self.population
             person = events["person"][web]

@@ -39,6 +39,39 @@ class DemoWarehouse:
             return connection.execute(sql, parameters or []).fetchall()
 
 
+# Fixtures that refresh a warehouse or run dbt on data: a test using one is in the slow tier
+# (orchestration/test_tiers.py), whatever its module says. Modules whose tests refresh in their own body
+# carry `pytestmark = pytest.mark.slow` themselves.
+SLOW_FIXTURES = {"demo_warehouse"}
+TIER_MARKERS = ("spark", "browser", "slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
+_tier_seconds: dict[str, float] = {}
+
+
+def tier_of(keywords) -> str:
+    """The tier a test belongs to from its markers: spark, browser, slow, else unit."""
+    return next((marker for marker in TIER_MARKERS if marker in keywords), "unit")
+
+
+def pytest_runtest_logreport(report):
+    # setup, call and teardown of every test, summed per tier (on the controller when run with -n)
+    tier = tier_of(report.keywords)
+    _tier_seconds[tier] = _tier_seconds.get(tier, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _tier_seconds:
+        parts = ", ".join(f"{tier} {seconds:.0f} s" for tier, seconds in sorted(_tier_seconds.items()))
+        terminalreporter.write_line(f"time in tests per tier (setup, call and teardown summed): {parts}")
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory) -> DemoWarehouse:
     """The default demo data set refreshed through `python -m orchestration.run` (as `make run` does)."""

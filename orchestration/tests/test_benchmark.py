@@ -25,7 +25,10 @@ def test_a_model_name_rule_beats_the_longest_folder_which_beats_a_shorter_one():
     assert model_step("stg_clv__person_predictions", "models/staging/clv/stg_clv__person_predictions.sql") == "value"
     # a name rule wins over its folder (models/intermediate/behavior/ is "behavior reports")
     assert model_step("int_events_sessionized", "models/intermediate/behavior/int_events_sessionized.sql") == "sessions"
-    assert model_step("fct_person_identifier_history", "models/marts/identity/fct_person_identifier_history.sql") == "identity"
+    assert (
+        model_step("fct_person_identifier_history", "models/marts/identity/fct_person_identifier_history.sql")
+        == "identity"
+    )
     assert model_step("new_model", "models/elsewhere/new_model.sql") == "other models"
     assert node_step({"name": "unique_x", "resource_type": "test", "path": "models/staging/x.yml"}) == "checks"
 
@@ -56,7 +59,8 @@ def test_a_run_is_split_into_steps_that_add_up_to_its_wall_time():
     figures = attribute(timeline, 100.0, 150.0, samples)
     seconds = {name: figure.seconds for name, figure in figures.items()}
     # dbt step 30 s = 10 staging + 5 checks + 15 start-up; checks also get the 4 s of expectations;
-    # expectations_2 (a split op) and published__warehouse (an asset key) are known steps; the rest of the 50 s is orchestration
+    # expectations_2 (a split op) and published__warehouse (an asset key) are known steps; the rest of the 50 s is
+    # orchestration
     assert seconds == {"ingest": 8.0, "staging": 10.0, "checks": 9.0, DBT_STARTUP: 15.0, "publish": 1.0,
                        ORCHESTRATION: 7.0}
     assert figures["staging"].peak_memory_mb == 2000.0
@@ -93,7 +97,9 @@ def test_the_incremental_mirror_leaves_out_the_last_day_then_adds_it(tmp_path):
 
 
 def test_the_table_shows_each_step_as_a_multiple_of_the_scan_floor():
-    full = RefreshFigures({"ingest": StepFigure("ingest", 20.0, 512.0), "value": StepFigure("value", note="no models yet")})
+    full = RefreshFigures(
+        {"ingest": StepFigure("ingest", 20.0, 512.0), "value": StepFigure("value", note="no models yet")}
+    )
     table = format_table(full, None, floor=4.0)
     ingest_line = next(line for line in table.splitlines() if line.startswith("ingest"))
     assert ingest_line.split()[1:4] == ["20.0", "5.0", "512"]

@@ -121,7 +121,9 @@ def test_shipped_rfm_segment_mapping():
 @pytest.fixture(scope="module")
 def purchase_days(demo_warehouse) -> pd.DataFrame:
     """Value orders per person and reporting day, recounted from fct_orders."""
-    orders = demo_warehouse.frame("select person_id, ordered_date, revenue_amount, is_value_order from marts.fct_orders")
+    orders = demo_warehouse.frame(
+        "select person_id, ordered_date, revenue_amount, is_value_order from marts.fct_orders"
+    )
     orders = orders[orders["is_value_order"] & orders["person_id"].notna()]
     days = orders.groupby(["person_id", "ordered_date"], as_index=False)["revenue_amount"].sum()
     days["ordered_date"] = pd.to_datetime(days["ordered_date"])
@@ -134,7 +136,9 @@ def summarize(days: pd.DataFrame, reference: pd.Timestamp) -> pd.DataFrame:
     grouped = before.groupby("person_id")
     first, last = grouped["ordered_date"].min(), grouped["ordered_date"].max()
     count = grouped.size()
-    repeat = before[before["ordered_date"] > before["person_id"].map(first)].groupby("person_id")["revenue_amount"].sum()
+    repeat = (
+        before[before["ordered_date"] > before["person_id"].map(first)].groupby("person_id")["revenue_amount"].sum()
+    )
     return pd.DataFrame({
         "frequency": count - 1,
         "recency_days": (last - first).dt.days,
@@ -195,7 +199,8 @@ def test_predicted_value_beats_past_revenue_in_the_backtest(demo_warehouse, purc
     actual_days = int((after["person_id"].isin(before.index)).sum())
     expected_days = predictions["expected_purchases"].sum()
     print(f"\nback-test from {cutoff.date()}: {len(before):,} buyers; the top 20% by predicted value produced "
-          f"{shares['predicted_clv']:.1%} of the next 90 days' revenue, by past revenue {shares['historical_revenue']:.1%}; "
+          f"{shares['predicted_clv']:.1%} of the next 90 days' revenue, "
+          f"by past revenue {shares['historical_revenue']:.1%}; "
           f"expected purchase days {expected_days:,.0f}, actual {actual_days:,}")
     assert shares["predicted_clv"] > shares["historical_revenue"]
     assert expected_days == pytest.approx(actual_days, rel=0.10)

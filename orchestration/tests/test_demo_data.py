@@ -725,8 +725,12 @@ def test_holdout_records_are_assigned_at_the_send_hour_and_never_opened(demo):
     holdout = [row for row in demo["touches"] if row["holdout"]]
     assert holdout and all(row["opened_at"] is None and row["clicked_at"] is None and row["coupon_code"] is None
                            for row in holdout)
-    send_hours = {row["campaign_id"]: min(r["sent_at"] for r in demo["touches"] if r["campaign_id"] == row["campaign_id"]
-                                          and not r["holdout"]) for row in holdout}
+    send_hours = {
+        row["campaign_id"]: min(
+            r["sent_at"] for r in demo["touches"] if r["campaign_id"] == row["campaign_id"] and not r["holdout"]
+        )
+        for row in holdout
+    }
     for row in holdout:
         # Sent touches go out within the hour after the send hour; the holdout is assigned at its start.
         assert row["sent_at"] <= send_hours[row["campaign_id"]] < row["sent_at"] + dt.timedelta(hours=1)

@@ -1,10 +1,10 @@
 """Erasure requests on the full demo warehouse against the generator's ground truth (truth/erasure_requests.json).
 
 The generator has 8 true persons ask to be forgotten, each by one identifier (phone, e-mail, user_id or
-crm_id). After the refresh, no table of the schemas a reader can see - marts (the identity and tag histories included) and the Python steps'
-clv and clustering - may hold anything about them in any text column: neither a person id the identity graph
-gives them nor any identifier of theirs that the identity evidence ties to the requested one (raw, or as the
-warehouse's keyed hash). Staging and raw keep the source systems' copy; the scan proves itself on staging.
+crm_id). After the refresh, no table of the schemas a reader can see - marts (the identity and tag histories included)
+and the Python steps' clv and clustering - may hold anything about them in any text column: neither a person id the
+identity graph gives them nor any identifier of theirs that the identity evidence ties to the requested one (raw, or as
+the warehouse's keyed hash). Staging and raw keep the source systems' copy; the scan proves itself on staging.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def forgotten(demo_warehouse, requests) -> pd.DataFrame:
                (row.identifier_type, row.identifier_value) for row in own.itertuples()}
         parent = {key: key for key in raw}
 
-        def root(key: str) -> str:
+        def root(key: str, parent: dict[str, str] = parent) -> str:
             while parent[key] != key:
                 parent[key] = parent[parent[key]]
                 key = parent[key]

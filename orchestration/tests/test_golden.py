@@ -63,7 +63,7 @@ def _compare(connection: duckdb.DuckDBPyConnection, expected_csv: Path, actual_s
     """Two-way EXCEPT ALL between a CSV (hash labels resolved) and a query; returns readable differences."""
     header = expected_csv.read_text(encoding="utf-8").splitlines()[0].split(",")
     connection.execute(
-        f"create or replace temp table expected_text as select * from read_csv(?, all_varchar = true, header = true)",
+        "create or replace temp table expected_text as select * from read_csv(?, all_varchar = true, header = true)",
         [str(expected_csv)],
     )
     connection.execute(f"create or replace temp table actual as {actual_sql}")
@@ -193,7 +193,9 @@ def test_as_of_pins_the_analysis_date(tmp_path):
 
 
 def test_a_malformed_as_of_date_is_refused_before_anything_runs(tmp_path):
-    result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=tmp_path / "x.duckdb", salt=SALT, as_of="2026-13-01")
+    result = run_refresh(
+        raw_dir=GOLDEN_DIR / "raw", warehouse_path=tmp_path / "x.duckdb", salt=SALT, as_of="2026-13-01"
+    )
     assert not result.success
     assert "2026-13-01" in result.output
     assert not (tmp_path / "x.duckdb").exists()
@@ -201,8 +203,10 @@ def test_a_malformed_as_of_date_is_refused_before_anything_runs(tmp_path):
 
 def test_identity_groups_the_golden_identifiers_into_the_hand_worked_persons(golden_warehouse):
     # Links worked out by hand from the golden raw rows (clean rows only):
-    #   identify g-e04: u-100 with a-100, phone, email, crm C-1, member M-100; g-e05, g-e16 (alias), g-e22: a-100 + u-100;
-    #   order o-1: u-100 + M-100; CRM C-1: M-100, phone, email; ticket T-1, touch K-1 and holdout record K-6: u-100 + C-1;
+    #   identify g-e04: u-100 with a-100, phone, email, crm C-1, member M-100;
+    #   g-e05, g-e16 (alias), g-e22: a-100 + u-100;
+    #   order o-1: u-100 + M-100; CRM C-1: M-100, phone, email;
+    #   ticket T-1, touch K-1 and holdout record K-6: u-100 + C-1;
     #   iOS events g-e17, g-e21: device d-1 + a-102; CRM C-2: M-200 (its phone and email are malformed);
     #   u-101 appears with no other usable identifier (its identify traits are malformed);
     #   CRM C-4 (the GBK export): M-400, phone, email.
@@ -223,7 +227,8 @@ def test_identity_groups_the_golden_identifiers_into_the_hand_worked_persons(gol
         persons = connection.execute("select count(*) from marts.dim_persons").fetchall()[0][0]
         event_persons = dict(
             connection.execute(
-                "select event_id, person_id from intermediate.int_events_attributed where event_id in ('g-e01', 'g-e04')"
+                "select event_id, person_id from intermediate.int_events_attributed "
+                "where event_id in ('g-e01', 'g-e04')"
             ).fetchall()
         )
         store_order_person = connection.execute(

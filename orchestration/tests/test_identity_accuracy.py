@@ -70,7 +70,8 @@ def test_pairwise_precision_and_recall_from_a_hand_worked_example(tmp_path):
         # Observed links: a-b, a-c, c-phone (P1 all linked); d-e (P2); f is never seen with another identifier;
         # d-c links two true persons (counts for nobody's linkable pairs).
         [
-            ("anonymous_id", "b", "user_id", "a"), ("crm_id", "c", "user_id", "a"), ("crm_id", "c", "phone", phone_hash),
+            ("anonymous_id", "b", "user_id", "a"), ("crm_id", "c", "user_id", "a"),
+            ("crm_id", "c", "phone", phone_hash),
             ("anonymous_id", "e", "user_id", "d"), ("crm_id", "c", "user_id", "d"),
         ],
     )

@@ -144,7 +144,8 @@ def warehouses(tmp_path_factory) -> tuple[Path, Path]:
     build(folder, incremental)
     with duckdb.connect(str(incremental)) as connection:
         connection.execute(
-            f"update intermediate.int_identifiers_resolved set count_component_rounds = count_component_rounds + {MARKER}"
+            "update intermediate.int_identifiers_resolved "
+            f"set count_component_rounds = count_component_rounds + {MARKER}"
         )
     write_upstream(incremental, IDENTIFIERS_AFTER, LINKS_AFTER, EVIDENCE_CHANGED)
     build(folder, incremental)

@@ -75,7 +75,9 @@ def dbt(project: Path, folder: Path, warehouse: Path, command: str, *arguments: 
         "AS_OF": "",
         "REFRESH_FROM_DATE": "",
     }
-    selection_arguments = [] if command == "compile" else ["--exclude", "test_type:unit", "--indirect-selection", "cautious"]
+    selection_arguments = (
+        [] if command == "compile" else ["--exclude", "test_type:unit", "--indirect-selection", "cautious"]
+    )
     completed = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"), command, *selection_arguments,
@@ -202,7 +204,8 @@ def change_funnel_definitions(project: Path) -> None:
     seed = project / "seeds" / "funnel_definitions.csv"
     text = seed.read_text(encoding="utf-8")
     changed = text.replace(
-        "shoes_purchase,2,Added sports shoes,Product Added,category=sports_shoes,", "shoes_purchase,2,Added sports shoes,Product Added,,"
+        "shoes_purchase,2,Added sports shoes,Product Added,category=sports_shoes,",
+        "shoes_purchase,2,Added sports shoes,Product Added,,",
     ).replace("Cart to order without a removal,7 days,", "Cart to order without a removal,1 days,")
     assert changed.count("\n") == text.count("\n") and changed != text and re.search(",1 days,", changed)
     seed.write_text(changed, encoding="utf-8")
@@ -234,7 +237,9 @@ def builds(tmp_path_factory) -> Builds:
     def record(name: str, *arguments: str) -> None:
         left = pairs_left_to_write(project, folder, warehouse, *arguments)
         incremental = copy_warehouse(warehouse, f"{name}.duckdb")
-        states[name] = State(incremental, full_refresh_copy(project, folder, warehouse, f"{name}_full.duckdb", *arguments), left)
+        states[name] = State(
+            incremental, full_refresh_copy(project, folder, warehouse, f"{name}_full.duckdb", *arguments), left
+        )
 
     copy_raw(generated, raw_dir, "before")
     ingest(raw_dir, warehouse)

@@ -15,8 +15,8 @@ This test builds a small generated data set (300 persons, 12 days ending N = 202
   (shared from then on: its events are attributed by time); built again, incrementally;
 - in full: the final raw files, built once with --full-refresh,
 and compares int_events_attributed, int_events_sessionized, fct_sessions and fct_person_daily_activity on
-every column (two-way `except all`, zero rows). Then it re-runs the incremental build with nothing new: without a lookback
-window no person is recomputed; with the default window the table is unchanged (idempotence).
+every column (two-way `except all`, zero rows). Then it re-runs the incremental build with nothing new: without a
+lookback window no person is recomputed; with the default window the table is unchanged (idempotence).
 
 The builds run `dbt build` on the upstream of fct_person_daily_activity (staging, identity, sessions,
 daily activity) in child processes, after loading the raw files with the ingest step's own function.

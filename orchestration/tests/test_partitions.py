@@ -1,7 +1,7 @@
 """Daily partitions -> dbt vars, the default day of `make run`, the schedule, the raw-files sensor, backfills."""
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from orchestration.partitions import (
     validate_partition_day,
 )
 from orchestration.schedules import daily_refresh, scheduled_partition_key
-from orchestration.sensors import SETTLE_SECONDS, raw_folder_state, raw_files_sensor, run_request_for
+from orchestration.sensors import SETTLE_SECONDS, raw_files_sensor, raw_folder_state, run_request_for
 
 
 def test_a_single_day_is_as_of_that_day_and_reprocesses_the_lookback_before_it():
@@ -77,13 +77,13 @@ def test_a_raw_folder_without_date_folders_has_no_default_day(tmp_path):
 
 def test_the_schedule_refreshes_yesterday_in_the_reporting_time_zone():
     # 2026-11-02 01:30 UTC is 09:30 on 11-02 in Shanghai: yesterday there is 11-01.
-    assert scheduled_partition_key(datetime(2026, 11, 2, 1, 30, tzinfo=timezone.utc)) == "2026-11-01"
+    assert scheduled_partition_key(datetime(2026, 11, 2, 1, 30, tzinfo=UTC)) == "2026-11-01"
     # 2026-11-01 18:00 UTC is already 02:00 on 11-02 in Shanghai.
-    assert scheduled_partition_key(datetime(2026, 11, 1, 18, 0, tzinfo=timezone.utc)) == "2026-11-01"
+    assert scheduled_partition_key(datetime(2026, 11, 1, 18, 0, tzinfo=UTC)) == "2026-11-01"
 
 
 def test_a_schedule_tick_requests_yesterdays_partition():
-    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc))
+    context = build_schedule_context(scheduled_execution_time=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
     request = daily_refresh(context)
     assert isinstance(request, RunRequest)
     assert request.partition_key == "2026-11-01"

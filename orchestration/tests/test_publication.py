@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -115,7 +115,7 @@ def test_only_marts_are_published_with_their_row_counts(settings):
     assert record["publication_id"] == result.publication_id and record["run_id"] == "run-1"
     assert record["as_of_date"] == date(2026, 10, 31)  # from marts.rpt_data_coverage
     assert record["count_tables"] == 3 and record["count_rows"] == 6
-    assert abs((record["published_at"] - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert abs((record["published_at"] - datetime.now(UTC)).total_seconds()) < 60
     assert tables == list(result.tables)
     with duckdb.connect(str(settings.published_path), read_only=True) as connection:
         assert connection.execute("select person_id, revenue from marts.dim_persons order by 1").fetchall() == [
@@ -450,6 +450,10 @@ def test_a_bad_day_fails_its_blocking_check_and_never_reaches_the_published_copy
     assert bad_day["returncode"] == 1, bad_day["output"][-4000:]
     assert "quarantine_rate_below" in bad_day["output"]
     assert "published:" not in bad_day["output"]
+    # The run's last words name the blocking check, not another process holding the warehouse file.
+    assert "Another process holds" not in bad_day["output"]
+    last_line = bad_day["output"].rstrip().splitlines()[-1]
+    assert last_line.startswith("Publication withheld: ") and "blocking check" in last_line, last_line
     assert bad_day["digest"] == scenario["first"]["digest"]
     assert bad_day["counts"] == scenario["first"]["counts"]
 

@@ -168,8 +168,12 @@ def test_unusable_phones_and_emails_are_flagged_on_clean_rows(first_run, warehou
         ("events", "invalid_phone"): "select count(*) from staging.stg_events__events where has_invalid_trait_phone",
         ("events", "invalid_email"): "select count(*) from staging.stg_events__events where has_invalid_trait_email",
         ("orders", "invalid_phone"): "select count(*) from staging.stg_orders__orders where has_invalid_phone",
-        ("customers", "invalid_phone"): "select count(*) from staging.stg_crm__customer_versions where has_invalid_phone",
-        ("customers", "invalid_email"): "select count(*) from staging.stg_crm__customer_versions where has_invalid_email",
+        ("customers", "invalid_phone"): (
+            "select count(*) from staging.stg_crm__customer_versions where has_invalid_phone"
+        ),
+        ("customers", "invalid_email"): (
+            "select count(*) from staging.stg_crm__customer_versions where has_invalid_email"
+        ),
     }
     for (source, flag), sql in flagged.items():
         expected = mess[source]["clean_row_flags"].get(flag, 0)

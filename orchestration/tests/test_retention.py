@@ -73,7 +73,9 @@ def test_retention_periods_started_and_complete(retention, as_of):
         cohort_start = pd.Timestamp(row.cohort_start)
         assert pd.Timestamp(row.period_start) == add_periods(cohort_start, row.period_number, row.grain)
         assert pd.Timestamp(row.period_start) <= as_of, f"{row}: the period has not started"
-        assert row.is_complete == (add_periods(cohort_start, row.period_number + 1, row.grain) <= as_of + pd.Timedelta(days=1))
+        assert row.is_complete == (
+            add_periods(cohort_start, row.period_number + 1, row.grain) <= as_of + pd.Timedelta(days=1)
+        )
     # after a cohort's last listed period comes one not yet started, unless the last is the last reported one
     last = retention.groupby(["grain", "cohort_start"])["period_number"].max()
     for (grain, cohort_start), period_number in last.items():
@@ -173,7 +175,11 @@ def test_path_transitions_match_a_naive_recount(demo_warehouse, transitions):
             if path:
                 count(path)
             path, previous_session = [], session_id
-        step = (page_name if isinstance(page_name, str) else event_name) if event_type in ("page", "screen") else event_name
+        step = (
+            (page_name if isinstance(page_name, str) else event_name)
+            if event_type in ("page", "screen")
+            else event_name
+        )
         if not path or path[-1] != step:
             path.append(step)
     count(path)
@@ -192,7 +198,9 @@ def test_stickiness_sums_to_active_persons(demo_warehouse, as_of):
         starts = period_start(activity["activity_date"], grain)
         active_persons = activity.groupby(starts)["person_id"].nunique()
         persons = rows.groupby("period_start")["persons"].sum()
-        pd.testing.assert_series_equal(persons.sort_index(), active_persons.sort_index(), check_names=False, check_dtype=False)
+        pd.testing.assert_series_equal(
+            persons.sort_index(), active_persons.sort_index(), check_names=False, check_dtype=False
+        )
         shares = rows.groupby("period_start")["share_of_active_persons"].sum()
         assert ((shares - 1).abs() < 1e-9).all()
         days = activity.assign(period_start=starts).groupby(["period_start", "person_id"]).size()

@@ -110,7 +110,9 @@ def test_every_tag_used_is_in_the_catalog_with_a_fitting_value_type():
 
 
 def test_iter_conditions_walks_nested_rules():
-    rule = {"all": [{"tag": "a", "equals": "x"}, {"not": {"any": [{"tag": "b", "gt": 1}, {"tag": "c", "is_true": True}]}}]}
+    rule = {
+        "all": [{"tag": "a", "equals": "x"}, {"not": {"any": [{"tag": "b", "gt": 1}, {"tag": "c", "is_true": True}]}}]
+    }
     assert [condition["tag"] for condition in iter_conditions(rule)] == ["a", "b", "c"]
 
 

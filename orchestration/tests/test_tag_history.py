@@ -94,7 +94,8 @@ def write_upstream(warehouse: Path, tags: set[tuple[str, str, str]], members: se
             [(person, tag, value, tag == DAYS_IDLE, value) for person, tag, value in sorted(tags)],
         )
         connection.execute(
-            "create or replace table intermediate.int_segment_members_evaluated (segment_key varchar, person_id varchar)"
+            "create or replace table intermediate.int_segment_members_evaluated "
+            "(segment_key varchar, person_id varchar)"
         )
         connection.executemany("insert into intermediate.int_segment_members_evaluated values (?, ?)", sorted(members))
         connection.execute(

@@ -1,12 +1,14 @@
 {#- Every person id to forget, current or absorbed. Its post-hook purges the identity history
     (fct_person_identifier_history) of those persons and identifiers: the history cannot do it itself,
     because the absorbed ids are found in that history, which must still be whole when this model reads it.
-    A plain table (Spark Parquet) is rebuilt from the identity bridge on every run and holds none of them. -#}
+    A plain table (Spark Parquet) is rebuilt from the identity bridge on every run and holds none of them.
+    The DELETE names the history by ref(...).render(): the table itself, also under `dbt build --empty`, which
+    wraps refs in a zero-row subquery that cannot be a DELETE target (make test-fast builds empty). -#}
 {{
     config(
         post_hook=[
             "{% if incremental_materialization() == 'incremental' %}
-            delete from {{ ref('fct_person_identifier_history') }}
+            delete from {{ ref('fct_person_identifier_history').render() }}
             where person_id in (select person_id from {{ this }})
                 or identifier_type || ':' || identifier_value in (
                     select identifier_type || ':' || identifier_value from {{ ref('int_identifiers_erased') }}

@@ -1,0 +1,140 @@
+"""The test tiers behind `make test` and `make test-fast`, run one after the other with their wall times.
+
+    python -m orchestration.test_tiers full    # make test: every tier
+    python -m orchestration.test_tiers fast    # make test-fast: what to run after editing a model (< 3 min)
+
+Tiers (pytest markers in pyproject.toml pick the tests of each):
+    python lint   ruff on every Python file (pyproject.toml [tool.ruff])
+    sql lint      sqlfluff with the dbt templater on an in-memory target; `fast` lints only the SQL files
+                  changed against HEAD (and new ones), `full` every model and test
+    unit          pytest -m "not slow and not spark and not browser": pure-Python tests and every dbt unit
+                  test on an empty build (test_dbt_unit_tests.py); no refresh
+    slow          pytest -m slow: the end-to-end refreshes (golden, demo, incremental, publication ...)
+    browser       pytest -m browser: the dashboard in headless Chromium
+    spark         pytest -m spark: the same project on Spark, compared with DuckDB
+
+Every tier runs even when an earlier one failed, so one run reports them all; the exit code is non-zero when
+any failed. The table of wall times is printed last, so a regression shows the day it lands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchestration.settings import PROJECT_DIR
+
+VENV_BIN = Path(sys.executable).parent
+PYTEST = [sys.executable, "-m", "pytest", "-q"]
+# pytest's closing line: "3 failed, 420 passed, 10 skipped in 61.2s" (any order, any subset).
+PYTEST_COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
+
+
+@dataclass
+class Tier:
+    name: str
+    command: list[str]
+    environment: dict[str, str] | None = None
+    seconds: float = 0.0
+    exit_code: int | None = None
+    note: str = ""
+    counts: dict[str, int] | None = None  # pytest tiers: passed, failed, errors, skipped
+
+
+def changed_sql_files() -> list[str]:
+    """SQL files under models/ and tests/ changed against HEAD or not yet tracked (not deleted ones)."""
+    changed = subprocess.run(
+        ["git", "diff", "--name-only", "--diff-filter=d", "HEAD", "--", "models", "tests"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+    ).stdout.split()
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--", "models", "tests"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+    ).stdout.split()
+    return sorted({path for path in changed + untracked if path.endswith(".sql")})
+
+
+def sqlfluff(paths: list[str]) -> list[str]:
+    return [str(VENV_BIN / "sqlfluff"), "lint", *paths, "--processes", "2"]
+
+
+def tiers_for(kind: str) -> list[Tier]:
+    lint_environment = {"PII_HASH_SALT": "lint"}
+    tiers = [Tier("python lint", [str(VENV_BIN / "ruff"), "check", "."])]
+    if kind == "fast":
+        changed = changed_sql_files()
+        if changed:
+            tiers.append(Tier("sql lint", sqlfluff(changed), lint_environment, note=f"{len(changed)} changed files"))
+        else:
+            tiers.append(Tier("sql lint", [], note="no changed SQL file"))
+    else:
+        tiers.append(Tier("sql lint", sqlfluff(["models", "tests"]), lint_environment, note="every model and test"))
+    tiers.append(Tier("unit", [*PYTEST, "-m", "not slow and not spark and not browser"]))
+    if kind == "full":
+        tiers += [
+            Tier("slow", [*PYTEST, "-m", "slow and not spark and not browser"]),
+            Tier("browser", [*PYTEST, "-m", "browser"]),
+            Tier("spark", [*PYTEST, "-m", "spark"]),
+        ]
+    return tiers
+
+
+def run_tier(tier: Tier) -> None:
+    print(f"\n== {tier.name}{f' ({tier.note})' if tier.note else ''}: {' '.join(tier.command) or 'nothing to do'}",
+          flush=True)
+    started = time.monotonic()
+    tier.exit_code = 0
+    if tier.command:
+        process = subprocess.Popen(
+            tier.command, cwd=PROJECT_DIR, env={**os.environ, **(tier.environment or {})},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        )
+        last_counts = None
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            if tier.command[:3] == PYTEST[:3] and " in " in line and PYTEST_COUNTS.search(line):
+                last_counts = line
+        tier.exit_code = process.wait()
+        if last_counts is not None:
+            tier.counts = {}
+            for number, word in PYTEST_COUNTS.findall(last_counts):
+                key = "errors" if word.startswith("error") else word
+                tier.counts[key] = tier.counts.get(key, 0) + int(number)
+    tier.seconds = time.monotonic() - started
+
+
+def format_times(tiers: list[Tier], total_seconds: float) -> str:
+    lines = ["", "Test tiers (wall time)"]
+    for tier in tiers:
+        verdict = "passed" if tier.exit_code == 0 else f"FAILED (exit {tier.exit_code})"
+        lines.append(f"  {tier.name:<12} {tier.seconds:8.1f} s  {verdict}{f'  - {tier.note}' if tier.note else ''}")
+    lines.append(f"  {'total':<12} {total_seconds:8.1f} s  ({total_seconds / 60:.1f} min)")
+    counted = [tier.counts for tier in tiers if tier.counts is not None]
+    totals = {key: sum(counts.get(key, 0) for counts in counted) for key in ("passed", "failed", "errors", "skipped")}
+    # The plain closing line CI reads: every pytest tier's tests together.
+    lines += ["", f"{totals['passed']} passed, {totals['failed'] + totals['errors']} failed, "
+                  f"{totals['skipped']} skipped"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=["full", "fast"])
+    arguments = parser.parse_args(argv)
+    tiers = tiers_for(arguments.kind)
+    started = time.monotonic()
+    for tier in tiers:
+        run_tier(tier)
+    print(format_times(tiers, time.monotonic() - started), flush=True)
+    return 0 if all(tier.exit_code == 0 for tier in tiers) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
