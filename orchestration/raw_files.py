@@ -252,7 +252,8 @@ def _insert_file(
     if kind == "parquet" and fast_path_error is not None:
         _insert_unreadable(connection, source, file, common, f"unreadable_file: {fast_path_error}")
         return
-    if kind != "parquet" and (fast_path_error is not None or not _fast_path_fits(file.path, declared)):
+    marked = raw_lines.byte_order_mark_encoding(file.path) if kind != "parquet" else None
+    if kind != "parquet" and (fast_path_error is not None or not _fast_path_fits(marked, declared)):
         _insert_file_lines(connection, source, file, common, kind, declared, options.max_line_bytes)
         return
     try:
@@ -287,21 +288,18 @@ def _insert_file(
         raise _FastPathFailed(file, _first_line(error)) from error
     file.rows, file.rejected = rows + rejected, rejected
     if kind != "parquet":
-        file.encoding = raw_lines.byte_order_mark_encoding(file.path) or "utf-8"
+        file.encoding = marked or "utf-8"
 
 
 def _first_line(error: BaseException) -> str:
     return (str(error).splitlines() or [type(error).__name__])[0][:500]
 
 
-def _fast_path_fits(path: Path, declared: str | None) -> bool:
+def _fast_path_fits(marked: str | None, declared: str | None) -> bool:
     """Whether DuckDB's UTF-8 reader may take a text file: no other encoding declared or marked."""
     if declared and raw_lines.canonical_encoding(declared) not in ("utf-8", "utf-8-sig"):
         return False
-    try:
-        return raw_lines.byte_order_mark_encoding(path) in (None, "utf-8-sig")
-    except OSError:
-        return False
+    return marked in (None, "utf-8-sig")
 
 
 def _insert_unreadable(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import json
 import zlib
 from collections.abc import Iterator
@@ -194,12 +195,19 @@ def _is_blank(text: str) -> bool:
 
 
 def byte_order_mark_encoding(path: Path) -> str | None:
-    """The encoding a file's byte-order mark names (of its decompressed bytes, for gzip), else None."""
-    head = b""
-    for chunk in _ByteStream(path).chunks():
-        head += chunk
-        if len(head) >= 4:
-            break
+    """The encoding a file's byte-order mark names (of its decompressed bytes, for gzip), else None.
+
+    Reads a few bytes only (this runs on every text file the fast path loads); a gzip too damaged to give
+    them has no mark."""
+    try:
+        if is_gzip(path):
+            with gzip.open(path, "rb") as handle:
+                head = handle.read(4)
+        else:
+            with path.open("rb") as handle:
+                head = handle.read(4)
+    except (OSError, EOFError, zlib.error):
+        return None
     for mark, name in BYTE_ORDER_MARKS:
         if head.startswith(mark):
             return name

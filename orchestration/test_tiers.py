@@ -9,8 +9,8 @@ Tiers (pytest markers in pyproject.toml pick the tests of each):
                   changed against HEAD (and new ones), `full` every model and test
     unit          pytest -m "not slow and not spark and not browser": pure-Python tests and every dbt unit
                   test on an empty build (test_dbt_unit_tests.py); no refresh
-    slow          pytest -m slow: the end-to-end refreshes (golden, demo, incremental, publication ...)
-    browser       pytest -m browser: the dashboard in headless Chromium
+    slow+browser  pytest -m "slow or browser": the end-to-end refreshes (golden, demo, incremental, publication
+                  ...) and the dashboard in headless Chromium, in one run (the dashboard reads the demo refresh)
     spark         pytest -m spark: the same project on Spark, compared with DuckDB
 
 Every tier runs even when an earlier one failed, so one run reports them all; the exit code is non-zero when
@@ -32,6 +32,8 @@ from orchestration.settings import PROJECT_DIR
 
 VENV_BIN = Path(sys.executable).parent
 PYTEST = [sys.executable, "-m", "pytest", "-q"]
+# Two workers on the two cores; a group (a module, or every test of the demo refresh: conftest.py) runs on one.
+PARALLEL = ["-n", "2", "--dist", "loadgroup"]
 # pytest's closing line: "3 failed, 420 passed, 10 skipped in 61.2s" (any order, any subset).
 PYTEST_COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
@@ -75,11 +77,12 @@ def tiers_for(kind: str) -> list[Tier]:
             tiers.append(Tier("sql lint", [], note="no changed SQL file"))
     else:
         tiers.append(Tier("sql lint", sqlfluff(["models", "tests"]), lint_environment, note="every model and test"))
-    tiers.append(Tier("unit", [*PYTEST, "-m", "not slow and not spark and not browser"]))
+    tiers.append(Tier("unit", [*PYTEST, *PARALLEL, "-m", "not slow and not spark and not browser"]))
     if kind == "full":
         tiers += [
-            Tier("slow", [*PYTEST, "-m", "slow and not spark and not browser"]),
-            Tier("browser", [*PYTEST, "-m", "browser"]),
+            # One pytest run for both: the browser tests read the demo refresh the slow tests build.
+            Tier("slow+browser", [*PYTEST, *PARALLEL, "-m", "(slow or browser) and not spark"],
+                 note="time per marker in pytest's last lines"),
             Tier("spark", [*PYTEST, "-m", "spark"]),
         ]
     return tiers
@@ -114,8 +117,8 @@ def format_times(tiers: list[Tier], total_seconds: float) -> str:
     lines = ["", "Test tiers (wall time)"]
     for tier in tiers:
         verdict = "passed" if tier.exit_code == 0 else f"FAILED (exit {tier.exit_code})"
-        lines.append(f"  {tier.name:<12} {tier.seconds:8.1f} s  {verdict}{f'  - {tier.note}' if tier.note else ''}")
-    lines.append(f"  {'total':<12} {total_seconds:8.1f} s  ({total_seconds / 60:.1f} min)")
+        lines.append(f"  {tier.name:<13} {tier.seconds:8.1f} s  {verdict}{f'  - {tier.note}' if tier.note else ''}")
+    lines.append(f"  {'total':<13} {total_seconds:8.1f} s  ({total_seconds / 60:.1f} min)")
     counted = [tier.counts for tier in tiers if tier.counts is not None]
     totals = {key: sum(counts.get(key, 0) for counts in counted) for key in ("passed", "failed", "errors", "skipped")}
     # The plain closing line CI reads: every pytest tier's tests together.

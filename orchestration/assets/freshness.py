@@ -64,33 +64,27 @@ def has_no_data(result: Mapping[str, Any]) -> bool:
             or (not max_loaded_at and age_seconds is None))
 
 
+def _unmeasured(
+    check_key: AssetCheckKey, severity: AssetCheckSeverity, status: str, detail_key: str, detail: str
+) -> AssetCheckResult:
+    """A freshness check that measured no age: failed, with its status and why in words."""
+    return AssetCheckResult(
+        asset_key=check_key.asset_key, check_name=check_key.name, passed=False, severity=severity,
+        metadata={"status": MetadataValue.text(status), detail_key: MetadataValue.text(detail)},
+    )
+
+
 def freshness_check_result(
     check_key: AssetCheckKey, result: Mapping[str, Any] | None, dbt_error: str = ""
 ) -> AssetCheckResult:
     """Turn one entry of dbt's sources.json into a check result; None: dbt reported nothing for the source."""
     if result is None:
-        return AssetCheckResult(
-            asset_key=check_key.asset_key,
-            check_name=check_key.name,
-            passed=False,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "status": MetadataValue.text("not checked"),
-                "error": MetadataValue.text(dbt_error or "dbt source freshness gave no result for this source"),
-            },
-        )
+        return _unmeasured(check_key, AssetCheckSeverity.ERROR, "not checked", "error",
+                           dbt_error or "dbt source freshness gave no result for this source")
     if has_no_data(result):
         # An absent source folder is an empty source (the raw data contract): nothing is stale, nothing loaded.
-        return AssetCheckResult(
-            asset_key=check_key.asset_key,
-            check_name=check_key.name,
-            passed=False,
-            severity=AssetCheckSeverity.WARN,
-            metadata={
-                "status": MetadataValue.text("no data"),
-                "message": MetadataValue.text("no rows loaded: the source's raw folder has no files"),
-            },
-        )
+        return _unmeasured(check_key, AssetCheckSeverity.WARN, "no data", "message",
+                           "no rows loaded: the source's raw folder has no files")
     status = result.get("status", "runtime error")
     age_seconds = result.get("max_loaded_at_time_ago_in_s")
     metadata: dict[str, Any] = {"status": MetadataValue.text(status)}

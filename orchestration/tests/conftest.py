@@ -42,14 +42,21 @@ class DemoWarehouse:
 # Fixtures that refresh a warehouse or run dbt on data: a test using one is in the slow tier
 # (orchestration/test_tiers.py), whatever its module says. Modules whose tests refresh in their own body
 # carry `pytestmark = pytest.mark.slow` themselves.
-SLOW_FIXTURES = {"demo_warehouse"}
+SLOW_FIXTURES = {"demo_warehouse", "golden_warehouse", "cdnow_warehouse", "scenario"}
 TIER_MARKERS = ("spark", "browser", "slow")
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        uses_demo = "demo_warehouse" in item.fixturenames
         if SLOW_FIXTURES & set(item.fixturenames) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+        # With pytest-xdist (`-n 2 --dist loadgroup`, orchestration/test_tiers.py) a group runs on one worker:
+        # a module's tests stay together (its module fixtures are built once), and every test of the demo
+        # refresh shares one group, so that refresh is built once per run, not once per worker.
+        if not item.get_closest_marker("xdist_group"):
+            group = "demo_warehouse" if uses_demo else item.module.__name__.rsplit(".", 1)[-1]
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 _tier_seconds: dict[str, float] = {}

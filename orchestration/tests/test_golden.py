@@ -176,6 +176,7 @@ def test_the_analysis_date_defaults_to_the_latest_day_in_the_data(golden_warehou
     ]
 
 
+@pytest.mark.slow
 def test_as_of_pins_the_analysis_date(tmp_path):
     warehouse = tmp_path / "pinned.duckdb"
     result = run_refresh(raw_dir=GOLDEN_DIR / "raw", warehouse_path=warehouse, salt=SALT, as_of="2026-10-01",
@@ -192,6 +193,7 @@ def test_as_of_pins_the_analysis_date(tmp_path):
     assert rows == {"campaign_touches": 0, "events": 1, "orders": 4, "tickets": 2}
 
 
+@pytest.mark.slow
 def test_a_malformed_as_of_date_is_refused_before_anything_runs(tmp_path):
     result = run_refresh(
         raw_dir=GOLDEN_DIR / "raw", warehouse_path=tmp_path / "x.duckdb", salt=SALT, as_of="2026-13-01"

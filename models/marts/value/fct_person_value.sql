@@ -202,7 +202,11 @@ final as (
         cast(fm_scored.count_refunded_orders as {{ dbt.type_bigint() }}) as count_refunded_orders,
         cast(fm_scored.count_cancelled_orders as {{ dbt.type_bigint() }}) as count_cancelled_orders,
         cast(round(fm_scored.revenue, 2) as double) as revenue,
-        cast(round(fm_scored.revenue / fm_scored.count_orders, 2) as double) as average_order_value,
+        -- the quotient to 6 decimals, then to the cent: an exact half cent (1470.30 / 4 = 367.575) rounds up on
+        -- DuckDB as on Spark; round() of the double itself would go down on DuckDB (367.574999...) only
+        cast(
+            round(cast(fm_scored.revenue / fm_scored.count_orders as decimal(18, 6)), 2) as double
+        ) as average_order_value,
         fm_scored.first_order_date,
         fm_scored.last_order_date,
         cast(fm_scored.count_purchase_days as {{ dbt.type_bigint() }}) as count_purchase_days,
