@@ -4,6 +4,7 @@ experiments, campaigns, churn warning). Tests open it read-only and never write 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from orchestration.identity_accuracy import create_true_person_map
 from orchestration.tests.refresh_helpers import run_refresh
 
 DEMO_SALT = "demo-truth-test-salt"
+
+# A pytest-xdist worker's __main__ (execnet's) has neither __spec__ nor __file__: pyspark's Spark Connect
+# package, which great_expectations imports, then takes the process for a doctest run and exits it.
+_main_module = sys.modules["__main__"]
+if getattr(_main_module, "__spec__", None) is None and not hasattr(_main_module, "__file__"):
+    _main_module.__file__ = "<pytest-xdist worker>"
 
 
 @dataclass(frozen=True)
