@@ -12,8 +12,8 @@
     )
 }}
 
-{#- One row per funnel and person with a step 1 event (any_order: any step's event) in the analysis range: how far the person got, from
-    ONE ordered pass over their matched events (int_funnel_events_matched, in (event_at, event_id) order): a
+{#- One row per funnel and person with a step 1 event (any_order: any step's event) in the analysis range: how
+    far the person got, from ONE ordered pass over their matched events (int_funnel_events_matched, in (event_at, event_id) order): a
     fold (DuckDB list_reduce / Spark aggregate) with a struct state, as ClickHouse's windowFunnel does.
     sequential / strict: per level k the state keeps the latest-starting attempt that reached step k. An
     event matching step k extends level k-1's attempt when it lies within the window of the attempt's step 1

@@ -101,9 +101,10 @@ spine as (
         breakdown_values.breakdown_value,
         funnel_steps.step_number,
         case
+            when funnel_steps.order_mode = 'any_order' and funnel_steps.step_number = 1
+                then '1 step completed'
             when funnel_steps.order_mode = 'any_order'
-                then cast(funnel_steps.step_number as {{ dbt.type_string() }})
-                || case when funnel_steps.step_number = 1 then ' step completed' else ' steps completed' end
+                then cast(funnel_steps.step_number as {{ dbt.type_string() }}) || ' steps completed'
             else funnel_steps.step_name
         end as step_name,
         coalesce(step_totals.persons, 0) as persons,
