@@ -32,8 +32,8 @@ from orchestration.settings import PROJECT_DIR
 
 VENV_BIN = Path(sys.executable).parent
 PYTEST = [sys.executable, "-m", "pytest", "-q"]
-# Two workers on the two cores; a group (a module, or every test of the demo refresh: conftest.py) runs on one.
-PARALLEL = ["-n", "2", "--dist", "loadgroup"]
+# Two workers on the two cores; a file runs on one worker, files in the order conftest.module_order gives.
+PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 # pytest's closing line: "3 failed, 420 passed, 10 skipped in 61.2s" (any order, any subset).
 PYTEST_COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 

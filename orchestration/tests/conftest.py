@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from filelock import FileLock
 
 from orchestration.demo_data import generate
 from orchestration.identity_accuracy import create_true_person_map
@@ -53,17 +54,38 @@ SLOW_FIXTURES = {"demo_warehouse", "golden_warehouse", "cdnow_warehouse", "scena
 TIER_MARKERS = ("spark", "browser", "slow")
 
 
+# The slow modules that do not read the demo refresh, costliest first (refreshes and dbt runs of their own).
+COSTLIEST_FIRST = (
+    "test_golden", "test_incremental_refresh", "test_publication", "test_incremental_funnels", "test_tag_history",
+    "test_refresh", "test_incremental_sessions", "test_identity_accuracy", "test_incremental_staging",
+)
+
+
+def module_order(items) -> list[str]:
+    """Modules in the order two xdist workers should take them (`-n 2 --dist loadfile --no-loadscope-reorder`,
+    orchestration/test_tiers.py; a file runs on one worker, so its module fixtures are built once): a module
+    that reads the demo refresh, then the costliest other module, alternately. The first worker builds the
+    demo refresh while the second runs the golden refreshes; by the time the second reaches a demo module the
+    refresh is there (demo_warehouse shares it between workers)."""
+    modules: dict[str, bool] = {}
+    for item in items:
+        name = item.module.__name__.rsplit(".", 1)[-1]
+        modules[name] = modules.get(name, False) or "demo_warehouse" in item.fixturenames
+    demo = [name for name, uses_demo in modules.items() if uses_demo]
+    others = sorted((name for name, uses_demo in modules.items() if not uses_demo),
+                    key=lambda name: COSTLIEST_FIRST.index(name) if name in COSTLIEST_FIRST else len(COSTLIEST_FIRST))
+    order = []
+    for index in range(max(len(demo), len(others))):
+        order += demo[index:index + 1] + others[index:index + 1]
+    return order
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        uses_demo = "demo_warehouse" in item.fixturenames
         if SLOW_FIXTURES & set(item.fixturenames) and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
-        # With pytest-xdist (`-n 2 --dist loadgroup`, orchestration/test_tiers.py) a group runs on one worker:
-        # a module's tests stay together (its module fixtures are built once), and every test of the demo
-        # refresh shares one group, so that refresh is built once per run, not once per worker.
-        if not item.get_closest_marker("xdist_group"):
-            group = "demo_warehouse" if uses_demo else item.module.__name__.rsplit(".", 1)[-1]
-            item.add_marker(pytest.mark.xdist_group(group))
+    rank = {name: position for position, name in enumerate(module_order(items))}
+    items.sort(key=lambda item: rank[item.module.__name__.rsplit(".", 1)[-1]])  # stable: file order within
 
 
 _tier_seconds: dict[str, float] = {}
@@ -87,14 +109,25 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> DemoWarehouse:
-    """The default demo data set refreshed through `python -m orchestration.run` (as `make run` does)."""
-    folder = tmp_path_factory.mktemp("demo_truth")
-    generate(folder / "demo")
+def demo_warehouse(tmp_path_factory, worker_id) -> DemoWarehouse:
+    """The default demo data set refreshed through `python -m orchestration.run` (as `make run` does).
+
+    Built once per test run: with pytest-xdist, by the first worker that needs it, in the folder all workers
+    share (the others wait on the lock, then read it)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    folder = root / "demo_truth"
     warehouse = folder / "warehouse" / "profile.duckdb"
-    result = run_refresh(raw_dir=folder / "demo" / "raw", warehouse_path=warehouse, salt=DEMO_SALT)
-    assert result.success, result.output[-4000:]
+    output_file = folder / "refresh_output.txt"
+    with FileLock(str(root / "demo_truth.lock")):
+        if not output_file.exists():
+            folder.mkdir(exist_ok=True)
+            generate(folder / "demo")
+            result = run_refresh(raw_dir=folder / "demo" / "raw", warehouse_path=warehouse, salt=DEMO_SALT)
+            assert result.success, result.output[-4000:]
+            output_file.write_text(result.output)
     return DemoWarehouse(
         path=warehouse, raw_dir=folder / "demo" / "raw", truth_dir=folder / "demo" / "truth",
-        salt=DEMO_SALT, output=result.output,
+        salt=DEMO_SALT, output=output_file.read_text(),
     )
