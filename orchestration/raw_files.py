@@ -312,7 +312,7 @@ def _insert_unreadable(
             ? as _parse_error, null as payload""",
         [error],
     )
-    file.rows, file.rejected, file.unsplit_bytes = 1, 1, file.size
+    file.rows, file.rejected, file.unsplit_bytes, file.encoding = 1, 1, file.size, None
 
 
 def _insert_file_lines(

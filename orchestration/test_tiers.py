@@ -20,6 +20,7 @@ any failed. The table of wall times is printed last, so a regression shows the d
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import re
 import subprocess
@@ -96,14 +97,20 @@ def run_tier(tier: Tier) -> None:
     if tier.command:
         process = subprocess.Popen(
             tier.command, cwd=PROJECT_DIR, env={**os.environ, **(tier.environment or {})},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
         last_counts = None
-        for line in process.stdout:
-            sys.stdout.write(line)
+        pending = ""
+        # Passed on as it comes (pytest's progress dots have no newline until the line is full).
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while data := os.read(process.stdout.fileno(), 4096):
+            chunk = decoder.decode(data)
+            sys.stdout.write(chunk)
             sys.stdout.flush()
-            if tier.command[:3] == PYTEST[:3] and " in " in line and PYTEST_COUNTS.search(line):
-                last_counts = line
+            *lines, pending = (pending + chunk).split("\n")
+            for line in lines:
+                if tier.command[:3] == PYTEST[:3] and " in " in line and PYTEST_COUNTS.search(line):
+                    last_counts = line
         tier.exit_code = process.wait()
         if last_counts is not None:
             tier.counts = {}

@@ -20,10 +20,12 @@ from orchestration.tests.refresh_helpers import run_refresh
 DEMO_SALT = "demo-truth-test-salt"
 
 # A pytest-xdist worker's __main__ (execnet's) has neither __spec__ nor __file__: pyspark's Spark Connect
-# package, which great_expectations imports, then takes the process for a doctest run and exits it.
+# package, which great_expectations imports, then takes the process for a doctest run and exits it, unless
+# sys.ps1 exists. (Giving __main__ a __file__ instead breaks multiprocessing's spawn, which test_publication's
+# reader process uses.)
 _main_module = sys.modules["__main__"]
 if getattr(_main_module, "__spec__", None) is None and not hasattr(_main_module, "__file__"):
-    _main_module.__file__ = "<pytest-xdist worker>"
+    sys.ps1 = ""
 
 
 @dataclass(frozen=True)

@@ -454,6 +454,9 @@ def test_empty_files_empty_lines_and_mixed_line_ends(connection, raw_dir):
     [zero] = [row for row in rows(connection, "events") if row["_file_path"] == "zero.jsonl.gz"]
     assert (zero["_raw_row_id"], zero["_parse_error"]) == (
         "zero.jsonl.gz:file", "unreadable_file: zero.jsonl.gz: empty compressed file (0 bytes)")
+    # No encoding was read from it, and every byte it has (none) is unsplit.
+    assert [entry for entry in manifest(connection, "events") if entry[0] == "zero.jsonl.gz"] == [
+        ("zero.jsonl.gz", 1, 1, None, 0)]
     assert (loads["events"].rows_loaded, loads["orders"].rows_loaded) == (4, 0)
     assert [entry[:3] for entry in manifest(connection, "orders")] == [("empty.csv", 0, 0), ("header_only.csv", 0, 0)]
 
