@@ -339,6 +339,27 @@ def format_table(full: RefreshFigures, incremental: RefreshFigures | None, floor
     return "\n".join(lines)
 
 
+def time_ingest(raw_dir: Path, folder: Path, runs: int) -> int:
+    """The ingest step alone (orchestration/raw_files.py), `runs` times, each into a new warehouse file."""
+    from orchestration.raw_files import load_raw_directory
+
+    seconds = []
+    for run in range(runs):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        with duckdb.connect(str(folder / "ingest.duckdb"), config={"threads": 2, "memory_limit": "8GB"}) as connection:
+            started = time.monotonic()
+            loads = load_raw_directory(connection, raw_dir)
+            seconds.append(time.monotonic() - started)
+        print(f"ingest run {run + 1}: {seconds[-1]:.2f}s, {sum(load.rows_loaded for load in loads):,} rows from "
+              f"{sum(load.files_loaded for load in loads)} files", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    ordered = sorted(seconds)
+    print(f"ingest: median {ordered[len(ordered) // 2]:.2f}s, min {ordered[0]:.2f}s, max {ordered[-1]:.2f}s "
+          f"over {runs} runs")
+    return 0
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m orchestration.benchmark", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="1m", help="about 1, 10 or 100 million events")
@@ -348,6 +369,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="data sets and benchmark warehouses (default data/bench)")
     parser.add_argument("--skip-incremental", action="store_true", help="only the full refresh")
     parser.add_argument("--force", action="store_true", help="run even when the disk looks too small")
+    parser.add_argument("--ingest-only", type=int, metavar="RUNS",
+                        help="only time the ingest step (load_raw_directory into a new warehouse), RUNS times")
     parser.add_argument("--keep-warehouses", action="store_true",
                         help="keep the benchmark warehouses (deleted by default: about 1.2 GB per million events)")
     return parser.parse_args(argv)
@@ -366,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
 
     floor = scan_floor_seconds(raw_dir)
     print(f"scan floor: {floor:.1f}s to read {events:,} raw events and count them per day")
+    if arguments.ingest_only:
+        return time_ingest(raw_dir, base / "ingest", arguments.ingest_only)
 
     print("full refresh:", flush=True)
     shutil.rmtree(base / "full", ignore_errors=True)
