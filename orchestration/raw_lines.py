@@ -263,13 +263,16 @@ def _decoded_lines(
         )
 
 
+def _oversized(number: int, size_text: str, max_line_bytes: int) -> str:
+    """The reader error of a line longer than MAX_RAW_LINE_BYTES."""
+    return (f"oversized_record: line {number} has {size_text} bytes, more than MAX_RAW_LINE_BYTES "
+            f"({max_line_bytes:,}); its first {OVERSIZED_PREFIX_CHARACTERS:,} characters are kept")
+
+
 def _decode_one(number: int, line: bytes, length: int, encoding: str, max_line_bytes: int):
     if length > max_line_bytes:
         text = line[: OVERSIZED_PREFIX_CHARACTERS * 4].decode(encoding, errors="ignore")[:OVERSIZED_PREFIX_CHARACTERS]
-        return number, text, (
-            f"oversized_record: line {number} has {length:,} bytes, more than MAX_RAW_LINE_BYTES "
-            f"({max_line_bytes:,}); its first {OVERSIZED_PREFIX_CHARACTERS:,} characters are kept"
-        )
+        return number, text, _oversized(number, f"{length:,}", max_line_bytes)
     try:
         return number, line.decode(encoding), None
     except UnicodeDecodeError as error:
@@ -298,10 +301,7 @@ def _decoded_wide_lines(stream: _ByteStream, encoding: str, max_line_bytes: int)
 def _checked_wide_line(number: int, text: str, encoding: str, max_line_bytes: int):
     size = len(text.encode("utf-16-le", errors="surrogatepass"))
     if size > max_line_bytes:
-        return number, text[:OVERSIZED_PREFIX_CHARACTERS], (
-            f"oversized_record: line {number} has about {size:,} bytes, more than MAX_RAW_LINE_BYTES "
-            f"({max_line_bytes:,}); its first {OVERSIZED_PREFIX_CHARACTERS:,} characters are kept"
-        )
+        return number, text[:OVERSIZED_PREFIX_CHARACTERS], _oversized(number, f"about {size:,}", max_line_bytes)
     marked = [index for index, character in enumerate(text) if 0xDC00 <= ord(character) <= 0xDCFF]
     if not marked:
         return number, text, None
