@@ -45,7 +45,7 @@ def run_dbt_part(arguments: Sequence[str], extra: Sequence[str], unit_tests: boo
     """One `dbt build` in this process (dbt's programmatic runner); True when every node passed. Without
     unit_tests, dbt's unit tests are left out (their rules are the same SQL the models run: `make test` runs
     them on DuckDB, `make spark-run` on Spark): 151 of them, each a Spark job of its own."""
-    from dbt.cli.main import dbtRunner
+    from orchestration import dbt_runner
 
     # Unit tests tagged duckdb_only give fixtures in DuckDB's literal syntax (struct literals).
     exclusions = ["tag:duckdb_only"] if unit_tests else ["test_type:unit"]
@@ -54,7 +54,8 @@ def run_dbt_part(arguments: Sequence[str], extra: Sequence[str], unit_tests: boo
         arguments = [*arguments[:at], *exclusions, *arguments[at:]]
     else:
         arguments = [*arguments, "--exclude", *exclusions]
-    result = dbtRunner().invoke(["build", *arguments, "--project-dir", str(PROJECT_DIR), *extra])
+    # The project is parsed once for the three parts (and kept for the next build: orchestration/dbt_runner.py).
+    result = dbt_runner.invoke(["build", *arguments, "--project-dir", str(PROJECT_DIR), *extra])
     for node_result in getattr(result.result, "results", None) or []:
         if getattr(node_result.status, "value", node_result.status) in ("error", "fail", "runtime error"):
             message = " ".join(str(node_result.message or "").split())[:300]

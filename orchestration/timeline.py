@@ -47,10 +47,14 @@ def step_intervals(instance: Any, run_id: str) -> list[dict]:
 
 
 def dbt_node_intervals(target_dir: Path, run_id: str) -> list[dict]:
-    """Every node a dbt command of the run executed (models, seeds, snapshots, tests) with its interval."""
+    """Every node a dbt command of the run executed (models, seeds, snapshots, tests) with its interval.
+    A command that reused the parsed project (orchestration/dbt_runner.py) wrote no manifest.json of its
+    own: the project's (target/manifest.json, the one Dagster's assets are built from) names its nodes."""
     nodes = []
     for folder in sorted(target_dir.glob(f"*-{run_id[:7]}-*")):
         results_path, manifest_path = folder / "run_results.json", folder / "manifest.json"
+        if not manifest_path.exists():
+            manifest_path = target_dir / "manifest.json"
         if not results_path.exists() or not manifest_path.exists():
             continue
         manifest = json.loads(manifest_path.read_text())

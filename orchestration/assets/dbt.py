@@ -132,9 +132,15 @@ dbt_translator = WarehouseDbtTranslator(
 )
 
 
+# dbt that parses the project once per version of its files, not once per run (orchestration/dbt_runner.py):
+# every refresh passes another as_of_date, which would make plain `dbt` parse everything again.
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt-reuse")
+
+
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(
-        project_dir=dbt_project, profiles_dir=os.fspath(PROJECT_DIR), target=dbt_project.target
+        project_dir=dbt_project, profiles_dir=os.fspath(PROJECT_DIR), target=dbt_project.target,
+        dbt_executable=os.fspath(DBT_EXECUTABLE),
     )
 
 

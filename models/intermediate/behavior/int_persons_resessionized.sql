@@ -22,13 +22,15 @@
     {%- set stores_fingerprints = 'event_fingerprint' in stored_column_names %}
 {%- endif %}
 {%- set refresh_from_date = (var('refresh_from_date') or '') | string | trim %}
+{#- outside the branch: the model's dependencies stay the same whichever branch the vars pick #}
+{%- set as_of_date_sql = as_of_date() %}
 {%- if refresh_from_date and refresh_from_date != 'None' %}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', refresh_from_date) %}
         {{ exceptions.raise_compiler_error("refresh_from_date must be YYYY-MM-DD, got '" ~ refresh_from_date ~ "'") }}
     {%- endif %}
     {%- set refresh_from_date_sql = "cast('" ~ refresh_from_date ~ "' as date)" %}
 {%- else %}
-    {%- set refresh_from_date_sql = 'cast(' ~ dbt.dateadd('day', -(var('refresh_lookback_days') | int), as_of_date())
+    {%- set refresh_from_date_sql = 'cast(' ~ dbt.dateadd('day', -(var('refresh_lookback_days') | int), as_of_date_sql)
         ~ ' as date)' %}
 {%- endif %}
 
