@@ -21,6 +21,10 @@ import duckdb
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
 
+# dbt as the refresh runs it: the project parsed once per version of its files (orchestration/dbt_runner.py),
+# not once per command and warehouse.
+DBT = str(Path(sys.executable).parent / "dbt-reuse")
+
 
 @dataclass
 class RefreshResult:
@@ -65,7 +69,7 @@ def build_resolved_identifiers(
         "DBT_TARGET": "duckdb",
     }
     command = [
-        str(Path(sys.executable).parent / "dbt"), "build",
+        DBT, "build",
         "--select", "int_identifiers_resolved", "--indirect-selection", "cautious",
         "--exclude", "test_type:unit",
         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),

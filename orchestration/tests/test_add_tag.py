@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
 from orchestration.tag_catalog import read_catalog, write_generated_files
-from orchestration.tests.refresh_helpers import copy_project
+from orchestration.tests.refresh_helpers import DBT, copy_project
 
 NEW_TAG = """- tag_code: is_shanghai_big_spender
   name_zh: 上海高消费客户
@@ -54,7 +53,7 @@ def test_a_new_catalog_entry_becomes_a_tag_everywhere(demo_warehouse, tmp_path):
         "DBT_PROFILES_DIR": str(project), "DUCKDB_TEMP_DIRECTORY": str(tmp_path / "spill"),
     }
     build = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--select", "int_person_tags_evaluated+",
+        [DBT, "build", "--select", "int_person_tags_evaluated+",
          "--exclude", "resource_type:unit_test", "--project-dir", str(project)],
         cwd=project, env=environment, capture_output=True, text=True, check=False,
     )

@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ import pytest
 
 from orchestration.demo_data import generate
 from orchestration.tests.refresh_helpers import (
+    DBT,
     copy_project,
     copy_warehouse,
     day_of,
@@ -80,7 +80,7 @@ def dbt(project: Path, folder: Path, warehouse: Path, command: str, *arguments: 
     )
     completed = subprocess.run(
         [
-            str(Path(sys.executable).parent / "dbt"), command, *selection_arguments,
+            DBT, command, *selection_arguments,
             "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"), *arguments,
         ],
         cwd=project, env=environment, capture_output=True, text=True, timeout=900,

@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ import pytest
 from orchestration.demo_data import generate
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.refresh_helpers import (
+    DBT,
     copy_warehouse,
     day_of,
     ingest,
@@ -172,7 +172,7 @@ def dbt_build(folder: Path, warehouse: Path, selection: str, *arguments: str) ->
     }
     environment.pop("REFRESH_LOOKBACK_DAYS", None)
     command = [
-        str(Path(sys.executable).parent / "dbt"), "build", "--select", selection,
+        DBT, "build", "--select", selection,
         "--exclude", "test_type:unit", "--indirect-selection", "cautious",
         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
         *arguments,

@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -32,7 +31,7 @@ import pytest
 from orchestration.demo_data import generate
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.refresh_helpers import read_lines, write_lines
+from orchestration.tests.refresh_helpers import DBT, read_lines, write_lines
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +50,7 @@ def ingest(raw_dir: Path, warehouse: Path) -> None:
 def build(folder: Path, warehouse: Path, *arguments: str) -> None:
     environment = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "DUCKDB_TEMP_DIRECTORY": str(folder / "tmp"),
                    "PII_HASH_SALT": SALT, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DBT_TARGET": "duckdb", "AS_OF": ""}
-    command = [str(Path(sys.executable).parent / "dbt"), "build", "--select", *MODELS, "--exclude", "test_type:unit",
+    command = [DBT, "build", "--select", *MODELS, "--exclude", "test_type:unit",
                "--indirect-selection", "cautious",
                "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"), *arguments]
     completed = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900)

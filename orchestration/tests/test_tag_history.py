@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pytest
 
 from orchestration.settings import PROJECT_DIR
 from orchestration.tag_catalog import read_catalog
+from orchestration.tests.refresh_helpers import DBT
 
 pytestmark = pytest.mark.slow
 
@@ -123,7 +123,7 @@ def refresh(folder: Path, warehouse: Path, as_of: str, full_refresh: bool = Fals
         "DBT_TARGET": "duckdb",
     }
     command = [
-        str(Path(sys.executable).parent / "dbt"), "build",
+        DBT, "build",
         "--select", "fct_person_tag_history", "fct_segment_memberships", "--indirect-selection", "cautious",
         "--exclude", "test_type:unit",
         "--vars", json.dumps({"as_of_date": as_of}),
