@@ -14,7 +14,8 @@ shape it (manifest_key: the project's files, the dbt version, the target, the wa
 environment variables dbt_project.yml reads outside `vars:`, the --vars values of PARSE_TIME_VARS), and runs
 the command in this process with dbt's programmatic runner on that manifest, which skips parsing. A key not
 seen yet is parsed once (dbt's own partial parse helps) and stored. Arguments, output and exit codes are
-dbt's: 0 success, 1 a node or test failed, 2 dbt could not run. Commands that read no manifest (`parse`,
+dbt's: 0 success, 1 a node or test failed, 2 dbt could not run (no manifest.json is written: see
+_skip_manifest_json). Commands that read no manifest (`parse`,
 `deps`, `clean`, `debug`, `init`) are passed to dbt unchanged. Dagster's dbt resource runs this command
 (orchestration/assets/dbt.py), as do the tests that call dbt themselves.
 """
@@ -207,7 +208,17 @@ def invoke(arguments: Sequence[str]):
     manifest = load_or_parse_manifest(arguments, project_dir, profiles_dir)
     if manifest is None:  # the parse failed: let dbt say why, as it would have
         return dbtRunner().invoke(arguments)
+    _skip_manifest_json()
     return dbtRunner(manifest=manifest).invoke(arguments)
+
+
+def _skip_manifest_json() -> None:
+    """A command on a reused manifest does not write it out again as manifest.json (2-3 s of a 5 MB JSON
+    per command): the project's own is target/manifest.json, which `dbt parse` writes (Dagster runs it when a
+    project file changes: assets/dbt.py prepare_manifest). run_results.json is written as always."""
+    import dbt.task.runnable
+
+    dbt.task.runnable.write_manifest = lambda manifest, target_path: None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
