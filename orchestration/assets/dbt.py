@@ -203,6 +203,18 @@ class BuildProgress:
         )
 
 
+def build_arguments(as_of_date: str | None, dbt_vars: Mapping[str, Any], full_refresh: bool = False,
+                    unit_tests: bool = False) -> list[str]:
+    """The `dbt build` command line of a refresh: its vars, --full-refresh when asked, and the dbt unit tests
+    left out unless DBT_UNIT_TESTS is set (`make test` runs them on an empty build)."""
+    arguments = ["build", *dbt_vars_arguments(as_of_date, dbt_vars)]
+    if full_refresh:
+        arguments.append("--full-refresh")
+    if not unit_tests:
+        arguments += ["--exclude-resource-type", "unit_test"]
+    return arguments
+
+
 @dbt_assets(
     manifest=dbt_manifest_path,
     project=dbt_project,
@@ -216,13 +228,9 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtB
     settings = load_settings()
     export_dbt_environment(settings)
     window = context_refresh_window(context, settings.refresh_lookback_days)
-    arguments = ["build", *dbt_vars_arguments(
-        run_analysis_date(context, window), {**config.other_vars, **run_dbt_vars(context, window)}
-    )]
-    if config.full_refresh:
-        arguments.append("--full-refresh")
-    if not settings.dbt_unit_tests:
-        arguments += ["--exclude-resource-type", "unit_test"]
+    arguments = build_arguments(run_analysis_date(context, window),
+                                {**config.other_vars, **run_dbt_vars(context, window)},
+                                full_refresh=config.full_refresh, unit_tests=settings.dbt_unit_tests)
     report_progress(context, f"dbt {' '.join(arguments)}: {len(context.selected_asset_keys)} models and seeds")
     progress = BuildProgress(context)
     # A build that could not open the warehouse (another process holds its lock) is retried with backoff;

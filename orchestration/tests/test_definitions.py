@@ -8,7 +8,7 @@ from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, Definitions, in
 
 from orchestration.as_of_date import dbt_vars_arguments, validate_as_of_date
 from orchestration.assets import WAREHOUSE_POOL
-from orchestration.assets.dbt import dbt_project, group_name_from_folders
+from orchestration.assets.dbt import DBT_EXECUTABLE, build_arguments, dbt_project, dbt_resource, group_name_from_folders
 from orchestration.assets.freshness import FRESHNESS_CHECK_NAME, freshness_check_result, has_freshness_rule
 from orchestration.assets.raw import LOADED_FILES_TABLE, RAW_GROUP
 from orchestration.definitions import defs
@@ -202,3 +202,19 @@ def test_the_customer_value_step_runs_between_two_parts_of_the_dbt_build():
     names = [node.name for node in defs.resolve_job_def("refresh_warehouse").nodes]
     assert "customer_value_models" in names
     assert sum(name.startswith("dbt_models") for name in names) >= 2, names
+
+
+def test_a_refresh_builds_without_unit_tests_unless_asked():
+    # DBT_UNIT_TESTS=1 (settings.dbt_unit_tests) keeps them; the unit tier runs them all on an empty build.
+    assert build_arguments("2026-10-31", {"refresh_from_date": "2026-10-28"}) == [
+        "build", "--vars", '{"as_of_date": "2026-10-31", "refresh_from_date": "2026-10-28"}',
+        "--exclude-resource-type", "unit_test"]
+    assert build_arguments("2026-10-31", {}, unit_tests=True) == ["build", "--vars", '{"as_of_date": "2026-10-31"}']
+    assert build_arguments(None, {}, full_refresh=True) == ["build", "--full-refresh", "--exclude-resource-type",
+                                                           "unit_test"]
+
+
+def test_dagster_runs_dbt_through_dbt_reuse():
+    # the project parsed once per version of its files, not once per run (orchestration/dbt_runner.py)
+    assert DBT_EXECUTABLE.is_file()
+    assert dbt_resource().dbt_executable == str(DBT_EXECUTABLE)
