@@ -39,6 +39,7 @@ from pydantic import Field
 from orchestration.as_of_date import dbt_vars_arguments
 from orchestration.assets import WAREHOUSE_POOL
 from orchestration.assets.raw import LOADED_FILES_TABLE, raw_asset_key
+from orchestration.dbt_runner import DBT_PROJECT_FOLDERS, DBT_PROJECT_INPUTS
 from orchestration.partitions import (
     backfill_policy,
     context_refresh_window,
@@ -50,13 +51,10 @@ from orchestration.progress import report_progress
 from orchestration.retries import retry_transient_failures
 from orchestration.settings import PROJECT_DIR, export_dbt_environment, load_settings
 
-# Files whose change changes the manifest; a manifest older than any of them is parsed again.
-DBT_PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-DBT_PROJECT_FOLDERS = ("models", "macros", "seeds", "snapshots", "tests", "analyses")
-
 
 def _newest_input_mtime(project_dir: Path) -> float:
-    paths = [project_dir / name for name in DBT_PROJECT_INPUTS]
+    # the files dbt parses (orchestration/dbt_runner.py), and the profile
+    paths = [project_dir / name for name in (*DBT_PROJECT_INPUTS, "profiles.yml")]
     for folder in DBT_PROJECT_FOLDERS:
         paths.extend((project_dir / folder).rglob("*"))
     return max((path.stat().st_mtime for path in paths if path.is_file()), default=0.0)
