@@ -88,23 +88,20 @@ def render_env_vars(value, environment: dict[str, str]):
     return value
 
 
-def parse_time_environment(project_dir: Path, environment: dict[str, str]) -> dict[str, str]:
+def parse_time_environment(project: dict, environment: dict[str, str]) -> dict[str, str]:
     """The environment variables dbt_project.yml reads outside its `vars:` block (configs such as Spark's
     file_format: they shape the manifest), with their values. Those read only by vars (AS_OF, PII_HASH_SALT,
     time zones) are left out: vars are rendered when a model compiles."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
-    project.pop("vars", None)
-    names = sorted(set(ENV_VAR_CALL.findall(repr(project))))
+    outside_vars = {key: value for key, value in project.items() if key != "vars"}
+    names = sorted(set(ENV_VAR_CALL.findall(repr(outside_vars))))
     return {name: environment.get(name, "") for name in names}
 
 
-def target_connection(project_dir: Path, profiles_dir: Path, target: str | None,
-                      environment: dict[str, str]) -> dict:
+def target_connection(project: dict, profiles_dir: Path, target: str | None, environment: dict[str, str]) -> dict:
     """The profile's output for the target, its env_var calls read from the environment, without the
     RUNTIME_CONNECTION settings; `path` (a DuckDB file) reduced to the database name dbt derives from it (the
     file's stem): the warehouse's folder does not shape the manifest, its name does ("<database>"."<schema>".
     "<table>" in every relation)."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
     profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text()) or {}
     profile = profiles.get(project.get("profile"), {})
     target_name = target or environment.get("DBT_TARGET") or render_env_vars(str(profile.get("target", "")),
@@ -120,13 +117,14 @@ def manifest_key(project_dir: Path, profiles_dir: Path, target: str | None, envi
     """What the parsed manifest depends on, hashed: see the module's docstring."""
     from dbt.version import __version__ as dbt_version
 
+    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
     parts = {
         "dbt": dbt_version,
         "python": sys.version,
         "project_dir": str(project_dir.resolve()),
         "files": project_files_digest(project_dir),
-        "connection": target_connection(project_dir, profiles_dir, target, environment),
-        "environment": parse_time_environment(project_dir, environment),
+        "connection": target_connection(project, profiles_dir, target, environment),
+        "environment": parse_time_environment(project, environment),
         "vars": {name: (cli_vars or {}).get(name) for name in PARSE_TIME_VARS},
     }
     return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:24]
