@@ -10,10 +10,13 @@ parsed, but for the few of PARSE_TIME_VARS (orchestration/tests/test_dbt_runner.
 var changed and compares).
 
 So this command keeps the parsed manifest, pickled, under target/reused_manifests/, keyed by what does
-shape it (manifest_key: the project's files, the dbt version, the target, the warehouse's database name, the
-environment variables dbt_project.yml reads outside `vars:`, the --vars values of PARSE_TIME_VARS), and runs
+shape it (manifest_key: the project's files, the dbt version, the target, the environment variables
+dbt_project.yml reads outside `vars:`, the --vars values of PARSE_TIME_VARS), and runs
 the command in this process with dbt's programmatic runner on that manifest, which skips parsing. A key not
-seen yet is parsed once (dbt's own partial parse helps) and stored. Arguments, output and exit codes are
+seen yet is parsed once (dbt's own partial parse helps) and stored. The warehouse's database name (a DuckDB
+file's stem: "<database>"."<schema>"."<table>" in every relation) is not in the key: a manifest parsed for
+one file name is renamed for another (retarget_database), so the test suite's many warehouses and `make
+run`'s share one parse. Arguments, output and exit codes are
 dbt's: 0 success, 1 a node or test failed, 2 dbt could not run (no manifest.json is written: see
 _skip_manifest_json). Commands that read no manifest (`parse`,
 `deps`, `clean`, `debug`, `init`) are passed to dbt unchanged. Dagster's dbt resource runs this command
@@ -47,6 +50,7 @@ PARSE_TIME_VARS = ("tag_catalog_override", "tag_codes_under_test", "segment_defi
 RUNTIME_CONNECTION = {"threads", "config_options", "settings", "server_side_parameters"}
 CACHE_FOLDER = "reused_manifests"
 CACHE_KEPT = 12  # manifests kept per project (the newest)
+DATABASE_FIELD = "__database__"  # stored beside the manifest's fields: the database name it was parsed for
 ENV_VAR_CALL = re.compile(r"env_var\(\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]")
 # `{{ env_var('NAME', 'default') | filter }}`: the name and the default.
 ENV_VAR_EXPRESSION = re.compile(
@@ -97,33 +101,77 @@ def parse_time_environment(project: dict, environment: dict[str, str]) -> dict[s
     return {name: environment.get(name, "") for name in names}
 
 
-def target_connection(project: dict, profiles_dir: Path, target: str | None, environment: dict[str, str]) -> dict:
-    """The profile's output for the target, its env_var calls read from the environment, without the
-    RUNTIME_CONNECTION settings; `path` (a DuckDB file) reduced to the database name dbt derives from it (the
-    file's stem): the warehouse's folder does not shape the manifest, its name does ("<database>"."<schema>".
-    "<table>" in every relation)."""
+def target_output(project: dict, profiles_dir: Path, target: str | None,
+                  environment: dict[str, str]) -> tuple[str, dict]:
+    """The target's name and the profile's output for it, its env_var calls read from the environment."""
     profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text()) or {}
     profile = profiles.get(project.get("profile"), {})
     target_name = target or environment.get("DBT_TARGET") or render_env_vars(str(profile.get("target", "")),
                                                                                 environment)
-    output = render_env_vars(profile.get("outputs", {}).get(target_name, {}), environment) or {}
-    if "path" in output:
-        output["path"] = Path(str(output["path"])).stem
-    return {"target": target_name, **{key: value for key, value in output.items() if key not in RUNTIME_CONNECTION}}
+    return target_name, render_env_vars(profile.get("outputs", {}).get(target_name, {}), environment) or {}
+
+
+def target_connection(target_name: str, output: dict) -> dict:
+    """The target's connection as far as it shapes the manifest: the output without the RUNTIME_CONNECTION
+    settings and without `path` (a DuckDB file), whose folder does not shape it and whose name only gives
+    the database name, which retarget_database changes (see database_name)."""
+    return {"target": target_name,
+            **{key: value for key, value in output.items() if key not in RUNTIME_CONNECTION | {"path"}}}
+
+
+def database_name(output: dict) -> str | None:
+    """The database name dbt gives the target's relations when it is a DuckDB file (the file's stem, as
+    dbt-duckdb derives it; an explicit `database` wins), else None (Spark: no database part)."""
+    if output.get("database"):
+        return str(output["database"])
+    if output.get("path"):
+        return Path(str(output["path"])).stem
+    return None
+
+
+def retarget_database(manifest, old: str, new: str) -> None:
+    """Rename the database `old` to `new` in a parsed manifest, in place: the `database` and `relation_name`
+    of every node, source and semantic model that lives in it (a relation in another database is left as
+    it is), then dbt's flat graph (the same nodes as dictionaries) is rebuilt. Checked against a parse made
+    under the new name (orchestration/tests/test_dbt_runner.py)."""
+    if old == new:
+        return
+    old_prefix, new_prefix = f'"{old}".', f'"{new}".'
+
+    def rename(relation) -> None:
+        if relation is None or getattr(relation, "database", None) != old:
+            return
+        relation.database = new
+        name = getattr(relation, "relation_name", None)
+        if name and name.startswith(old_prefix):
+            relation.relation_name = new_prefix + name[len(old_prefix):]
+
+    for node in (*manifest.nodes.values(), *manifest.sources.values()):
+        rename(node)
+    for semantic_model in manifest.semantic_models.values():
+        rename(semantic_model.node_relation)
+    if manifest.flat_graph:
+        manifest.build_flat_graph()
+
+
+def read_project(project_dir: Path) -> dict:
+    """dbt_project.yml as a mapping."""
+    return yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
 
 
 def manifest_key(project_dir: Path, profiles_dir: Path, target: str | None, environment: dict[str, str],
-                 cli_vars: dict | None = None) -> str:
-    """What the parsed manifest depends on, hashed: see the module's docstring."""
+                 cli_vars: dict | None = None, project: dict | None = None) -> str:
+    """What the parsed manifest depends on, hashed: see the module's docstring. `project`: dbt_project.yml
+    when the caller has read it already."""
     from dbt.version import __version__ as dbt_version
 
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
+    project = read_project(project_dir) if project is None else project
     parts = {
         "dbt": dbt_version,
         "python": sys.version,
         "project_dir": str(project_dir.resolve()),
         "files": project_files_digest(project_dir),
-        "connection": target_connection(project, profiles_dir, target, environment),
+        "connection": target_connection(*target_output(project, profiles_dir, target, environment)),
         "environment": parse_time_environment(project, environment),
         "vars": {name: (cli_vars or {}).get(name) for name in PARSE_TIME_VARS},
     }
@@ -159,15 +207,23 @@ def load_or_parse_manifest(arguments: Sequence[str], project_dir: Path, profiles
     from dbt.cli.main import dbtRunner
 
     cli_vars = yaml.safe_load(option(arguments, "--vars") or "{}") or {}
-    key = manifest_key(project_dir, profiles_dir, option(arguments, "--target") or option(arguments, "-t"),
-                       dict(os.environ), cli_vars if isinstance(cli_vars, dict) else {})
+    target = option(arguments, "--target") or option(arguments, "-t")
+    project, environment = read_project(project_dir), dict(os.environ)
+    key = manifest_key(project_dir, profiles_dir, target, environment, cli_vars if isinstance(cli_vars, dict) else {},
+                       project)
+    database = database_name(target_output(project, profiles_dir, target, environment)[1])
     folder = project_dir / "target" / CACHE_FOLDER
     cached = folder / f"{key}.pickle"
     if cached.exists():
         try:
             with cached.open("rb") as file:
-                return manifest_from_fields(pickle.load(file))
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError):
+                stored = pickle.load(file)
+            parsed_database = stored.pop(DATABASE_FIELD)
+            manifest = manifest_from_fields(stored)
+            if parsed_database is not None and database is not None:
+                retarget_database(manifest, parsed_database, database)
+            return manifest
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, KeyError):
             pass  # a damaged or stale file: parse again
     # Parsed with the command's own target folder, so two commands in parallel do not share dbt's state.
     parse_arguments = ["parse", "--quiet", *_dbt_options(arguments)]
@@ -180,7 +236,8 @@ def load_or_parse_manifest(arguments: Sequence[str], project_dir: Path, profiles
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{key}.{os.getpid()}"
     with temporary.open("wb") as file:
-        pickle.dump(manifest_fields(result.result), file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({**manifest_fields(result.result), DATABASE_FIELD: database}, file,
+                    protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, cached)
     for stale in sorted(folder.glob("*.pickle"), key=lambda path: path.stat().st_mtime, reverse=True)[CACHE_KEPT:]:
         stale.unlink(missing_ok=True)
@@ -219,8 +276,27 @@ def _skip_manifest_json() -> None:
     dbt.task.runnable.write_manifest = lambda manifest, target_path: None
 
 
+def installed_versions() -> str:
+    """`dbt --version` as far as a caller needs it: the installed dbt-core and adapter versions, read from the
+    package metadata. dbt's own import and check against the package index take 5-8 s, and Dagster's dbt
+    resource asks once per run (it reads the first version number)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = ["Core:", f"  - installed: {version('dbt-core')}", "", "Plugins:"]
+    for adapter in ("duckdb", "spark"):
+        try:
+            lines.append(f"  - {adapter}: {version(f'dbt-{adapter}')}")
+        except PackageNotFoundError:
+            continue
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    result = invoke(sys.argv[1:] if argv is None else argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments in (["--version"], ["-V"]):
+        print(installed_versions())
+        return 0
+    result = invoke(arguments)
     if result.exception is not None:
         return 2
     return 0 if result.success else 1

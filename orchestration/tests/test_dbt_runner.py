@@ -1,8 +1,8 @@
-"""orchestration/dbt_runner.py reuses a parsed manifest across runs whose vars, salt and warehouse folder
+"""orchestration/dbt_runner.py reuses a parsed manifest across runs whose vars, salt and warehouse file
 differ. That is right only while parsing does not read them: the first test parses the project twice, once
-with every var of dbt_project.yml changed (but the PARSE_TIME_VARS, which are part of the reuse key), and
-requires the same manifest. The others check what the reuse
-key does and does not depend on.
+with every var of dbt_project.yml changed (but the PARSE_TIME_VARS, which are part of the reuse key) and
+another warehouse file name, and requires the same manifest once the first is renamed for that file
+(retarget_database). The others check what the reuse key does and does not depend on.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dbt.contracts.graph.manifest import Manifest, WritableManifest
 
-from orchestration.dbt_runner import PARSE_TIME_VARS, manifest_key, option, reads_manifest
+from orchestration.dbt_runner import PARSE_TIME_VARS, main, manifest_key, option, reads_manifest, retarget_database
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.refresh_helpers import copy_project
 
@@ -80,19 +81,29 @@ def differing_fields(left, right) -> list[str]:
     return [field for field in sorted(set(left) | set(right)) if left.get(field) != right.get(field)]
 
 
-def parse(folder: Path, environment: dict[str, str], extra: list[str]) -> dict:
-    """`dbt parse` from scratch into folder/target; the parsed sections of its manifest.json."""
+def parse(folder: Path, environment: dict[str, str], extra: list[str], database: tuple[str, str] | None = None) -> dict:
+    """`dbt parse` from scratch into folder/target; the parsed sections of its manifest.json, read back into
+    dbt's Manifest (database: (old, new), renamed by retarget_database)."""
     command = [str(Path(sys.executable).parent / "dbt"), "parse", "--no-partial-parse", "--quiet",
                "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"), *extra]
     completed = subprocess.run(command, cwd=PROJECT_DIR, env={**os.environ, **environment},
                                capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    manifest = json.loads((folder / "target" / "manifest.json").read_text())
-    return {section: comparable(manifest.get(section)) for section in MANIFEST_SECTIONS}
+    manifest = Manifest.from_writable_manifest(
+        WritableManifest.read_and_check_versions(str(folder / "target" / "manifest.json")))
+    if database:
+        retarget_database(manifest, *database)
+    return {section: comparable(as_dicts(getattr(manifest, section))) for section in MANIFEST_SECTIONS}
+
+
+def as_dicts(entries: dict) -> dict:
+    """A manifest section's entries as manifest.json writes them (`disabled` holds lists of them)."""
+    return {name: [item.to_dict(omit_none=False) for item in entry] if isinstance(entry, list)
+            else entry.to_dict(omit_none=False) for name, entry in entries.items()}
 
 
 @pytest.mark.slow
-def test_the_parsed_project_does_not_depend_on_vars_salt_or_warehouse_folder(tmp_path) -> None:
+def test_the_parsed_project_does_not_depend_on_vars_salt_or_warehouse_file(tmp_path) -> None:
     project_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
     other_vars = {name: ALTERNATIVES.get(name, changed_value(name, value)) for name, value in project_vars.items()
                   if name not in PARSE_TIME_VARS and (name in ALTERNATIVES or "env_var" not in str(value))}
@@ -100,8 +111,10 @@ def test_the_parsed_project_does_not_depend_on_vars_salt_or_warehouse_folder(tmp
         # the defaults: no analysis day (the latest in the data), no refresh window
         (tmp_path / "one", {"WAREHOUSE_PATH": str(tmp_path / "one" / "profile.duckdb"), "PII_HASH_SALT": "one",
                             "AS_OF": "", "REFRESH_FROM_DATE": "", "DBT_PROFILES_DIR": str(PROJECT_DIR),
-                            "DBT_TARGET": "duckdb"}, []),
-        (tmp_path / "two", {"WAREHOUSE_PATH": str(tmp_path / "two" / "elsewhere" / "profile.duckdb"),
+                            "DBT_TARGET": "duckdb"}, [], ("profile", "other")),
+        # everything else, and another warehouse file: its name is the database name in every relation, which
+        # dbt_runner.retarget_database renames in a reused manifest (applied to the first parse above)
+        (tmp_path / "two", {"WAREHOUSE_PATH": str(tmp_path / "two" / "elsewhere" / "other.duckdb"),
                             "PII_HASH_SALT": "two", "AS_OF": "2025-01-15", "REFRESH_FROM_DATE": "2025-01-10",
                             "SOURCE_TIME_ZONE": "UTC", "REPORTING_TIME_ZONE": "Europe/Berlin",
                             "DUCKDB_TEMP_DIRECTORY": str(tmp_path / "spill"), "DUCKDB_MEMORY_LIMIT": "3GB",
@@ -112,14 +125,17 @@ def test_the_parsed_project_does_not_depend_on_vars_salt_or_warehouse_folder(tmp
     with ThreadPoolExecutor(max_workers=2) as pool:
         one, two = pool.map(lambda run: parse(*run), runs)
     assert other_vars, "no var was changed"
+    relations = {node.get("relation_name") or "" for node in two["nodes"].values()}
+    assert any(relation.startswith('"other".') for relation in relations), "the database name was not changed"
     differences = [f"{section}.{name}.{field}"
                    for section in MANIFEST_SECTIONS
                    for name in sorted(set(one[section] or {}) | set(two[section] or {}))
                    for field in differing_fields((one[section] or {}).get(name), (two[section] or {}).get(name))]
     assert not differences, (
-        "the parsed manifest depends on a var or the warehouse folder, and orchestration/dbt_runner.py would "
-        "reuse it under other values: read the var when the model compiles, or add it to "
-        f"dbt_runner.PARSE_TIME_VARS. Differing: {differences[:20]}"
+        "the parsed manifest depends on a var or the warehouse folder, or retarget_database missed a place "
+        "that holds the database name, and orchestration/dbt_runner.py would reuse it under other values: read "
+        "the var when the model compiles, or add it to dbt_runner.PARSE_TIME_VARS. "
+        f"Differing: {differences[:20]}"
     )
 
 
@@ -135,10 +151,10 @@ def test_the_reuse_key_ignores_run_parameters_and_the_warehouse_folder() -> None
     assert key(PROJECT_DIR, {"as_of_date": "2026-10-30", "funnel_date_from": "2026-10-01"}) == key(PROJECT_DIR)
 
 
-def test_the_reuse_key_follows_files_target_database_and_parse_time_environment(tmp_path) -> None:
+def test_the_reuse_key_follows_files_target_and_parse_time_environment(tmp_path) -> None:
     base = key(PROJECT_DIR)
-    # the warehouse file's name is the database name in every relation
-    assert key(PROJECT_DIR, WAREHOUSE_PATH="/w/one/other.duckdb") != base
+    # the warehouse file's name is not: a reused manifest is renamed for it (retarget_database)
+    assert key(PROJECT_DIR, WAREHOUSE_PATH="/w/one/other.duckdb") == base
     assert key(PROJECT_DIR, DBT_TARGET="spark") != base
     # read by dbt_project.yml outside vars (the Spark file format of incremental models)
     assert key(PROJECT_DIR, SPARK_FILE_FORMAT="delta") != base
@@ -171,3 +187,13 @@ def test_option_reads_both_spellings() -> None:
     assert option(["build", "--target=spark"], "--target") == "spark"
     assert option(["build", "--target"], "--target") is None
     assert option(["build"], "--target") is None
+
+
+def test_version_answers_without_starting_dbt(capsys) -> None:
+    # Dagster's dbt resource reads the first version number of `dbt --version` once per run.
+    from dbt.version import __version__ as dbt_version
+
+    assert main(["--version"]) == 0
+    first_line, installed = capsys.readouterr().out.splitlines()[:2]
+    assert first_line == "Core:"
+    assert installed == f"  - installed: {dbt_version}"
