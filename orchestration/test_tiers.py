@@ -1,4 +1,4 @@
-"""The test tiers behind `make test` and `make test-fast`, run one after the other with their wall times.
+"""The test tiers behind `make test` and `make test-fast`, with their wall times.
 
     python -m orchestration.test_tiers full    # make test: every tier
     python -m orchestration.test_tiers fast    # make test-fast: what to run after editing a model (< 3 min)
@@ -13,8 +13,10 @@ Tiers (pytest markers in pyproject.toml pick the tests of each):
                   ...) and the dashboard in headless Chromium, in one run (the dashboard reads the demo refresh)
     spark         pytest -m spark: the same project on Spark, compared with DuckDB
 
-Every tier runs even when an earlier one failed, so one run reports them all; the exit code is non-zero when
-any failed. The table of wall times is printed last, so a regression shows the day it lands.
+The tiers run one after the other, but sql lint runs alongside unit (each leaves a core idle much of the
+time; sql lint's output is printed after unit's). Every tier runs even when an earlier one failed, so one
+run reports them all; the exit code is non-zero when any failed. The table of wall times is printed last,
+so a regression shows the day it lands.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,9 +92,13 @@ def tiers_for(kind: str) -> list[Tier]:
     return tiers
 
 
-def run_tier(tier: Tier) -> None:
-    print(f"\n== {tier.name}{f' ({tier.note})' if tier.note else ''}: {' '.join(tier.command) or 'nothing to do'}",
-          flush=True)
+def run_tier(tier: Tier, write=None) -> None:
+    """Run the tier's command, passing its output to write (default: this process's stdout, as it comes)."""
+    if write is None:
+        def write(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+    write(f"\n== {tier.name}{f' ({tier.note})' if tier.note else ''}: {' '.join(tier.command) or 'nothing to do'}\n")
     started = time.monotonic()
     tier.exit_code = 0
     if tier.command:
@@ -105,8 +112,7 @@ def run_tier(tier: Tier) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while data := os.read(process.stdout.fileno(), 4096):
             chunk = decoder.decode(data)
-            sys.stdout.write(chunk)
-            sys.stdout.flush()
+            write(chunk)
             *lines, pending = (pending + chunk).split("\n")
             for line in lines:
                 if tier.command[:3] == PYTEST[:3] and " in " in line and PYTEST_COUNTS.search(line):
@@ -118,6 +124,19 @@ def run_tier(tier: Tier) -> None:
                 key = "errors" if word.startswith("error") else word
                 tier.counts[key] = tier.counts.get(key, 0) + int(number)
     tier.seconds = time.monotonic() - started
+
+
+def run_alongside(main_tier: Tier, side_tier: Tier) -> None:
+    """Run two tiers at the same time: main_tier's output as it comes, side_tier's when both have ended.
+    For tiers that leave a core idle much of the time (sqlfluff's dbt templater compiles the project on one
+    core, the dbt unit tests run as one dbt command on one worker)."""
+    side_output: list[str] = []
+    side = threading.Thread(target=run_tier, args=(side_tier, side_output.append))
+    side.start()
+    run_tier(main_tier)
+    side.join()
+    sys.stdout.write("".join(side_output))
+    sys.stdout.flush()
 
 
 def format_times(tiers: list[Tier], total_seconds: float) -> str:
@@ -140,8 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     tiers = tiers_for(arguments.kind)
     started = time.monotonic()
+    sql_lint, unit = (next(tier for tier in tiers if tier.name == name) for name in ("sql lint", "unit"))
     for tier in tiers:
-        run_tier(tier)
+        if tier is unit:
+            run_alongside(unit, sql_lint)
+        elif tier is not sql_lint:
+            run_tier(tier)
     print(format_times(tiers, time.monotonic() - started), flush=True)
     return 0 if all(tier.exit_code == 0 for tier in tiers) else 1
 

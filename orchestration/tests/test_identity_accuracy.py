@@ -9,9 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.demo_data import generate
 from orchestration.identity_accuracy import measure_identity_accuracy
-from orchestration.tests.refresh_helpers import run_refresh
 
 SALT = "accuracy-test-salt"
 
@@ -92,15 +90,12 @@ def test_pairwise_precision_and_recall_from_a_hand_worked_example(tmp_path):
     assert accuracy.persons == 2 and accuracy.largest_component == 4
 
 
-@pytest.mark.slow
-def test_identity_resolution_meets_its_targets_on_demo_data(tmp_path):
-    """Precision at least 99.9% and recall at least 99% of "same person" pairs on generated data."""
-    generate(tmp_path / "demo", persons=400, days=21, seed=7)
-    warehouse = tmp_path / "warehouse" / "profile.duckdb"
-    result = run_refresh(raw_dir=tmp_path / "demo" / "raw", warehouse_path=warehouse, salt=SALT)
-    assert result.success, result.output[-5000:]
-    accuracy = measure_identity_accuracy(warehouse, tmp_path / "demo" / "truth", SALT)
+def test_identity_resolution_meets_its_targets_on_demo_data(demo_warehouse):
+    """Precision at least 99.9% and recall at least 99% of "same person" pairs on the default demo data
+    (4,000 persons, 90 days: the session's shared demo refresh, conftest.demo_warehouse)."""
+    accuracy = measure_identity_accuracy(demo_warehouse.path, demo_warehouse.truth_dir, demo_warehouse.salt)
     print(accuracy.describe())
+    assert accuracy.linkable_pairs > 10_000, accuracy.describe()
     assert accuracy.precision >= 0.999, accuracy.describe()
     assert accuracy.linkable_recall >= 0.99, accuracy.describe()
-    assert "Identity resolution" in result.output and "precision" in result.output
+    assert "Identity resolution" in demo_warehouse.output and "precision" in demo_warehouse.output
