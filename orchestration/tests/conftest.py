@@ -58,8 +58,8 @@ TIER_MARKERS = ("spark", "browser", "slow")
 
 # The slow modules that do not read the demo refresh, costliest first (refreshes and dbt runs of their own).
 COSTLIEST_FIRST = (
-    "test_golden", "test_incremental_refresh", "test_publication", "test_incremental_funnels", "test_tag_history",
-    "test_refresh", "test_incremental_sessions", "test_identity_accuracy", "test_incremental_staging",
+    "test_golden", "test_incremental_refresh", "test_publication", "test_refresh", "test_incremental_funnels",
+    "test_incremental_sessions", "test_dbt_runner", "test_tag_history", "test_incremental_staging",
 )
 
 

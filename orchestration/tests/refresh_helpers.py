@@ -20,9 +20,11 @@ import duckdb
 
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_worker import run_dbt
 
 # dbt as the refresh runs it: the project parsed once per version of its files (orchestration/dbt_runner.py),
-# not once per command and warehouse.
+# not once per command and warehouse. A test that runs dbt many times sends its commands to run_dbt (one dbt
+# process per test process, orchestration/tests/dbt_worker.py) instead.
 DBT = str(Path(sys.executable).parent / "dbt-reuse")
 
 
@@ -68,14 +70,14 @@ def build_resolved_identifiers(
         "DBT_PROFILES_DIR": str(PROJECT_DIR),
         "DBT_TARGET": "duckdb",
     }
-    command = [
-        DBT, "build",
+    arguments = [
+        "build",
         "--select", "int_identifiers_resolved", "--indirect-selection", "cautious",
         "--exclude", "test_type:unit",
         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
         *(extra_arguments or []),
     ]
-    return subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=600)
+    return run_dbt(arguments, cwd=PROJECT_DIR, env=environment, timeout=600)
 
 
 def read_lines(path: Path) -> list[str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 
 from orchestration.tag_catalog import read_catalog, write_generated_files
-from orchestration.tests.refresh_helpers import DBT, copy_project
+from orchestration.tests.dbt_worker import run_dbt
+from orchestration.tests.refresh_helpers import copy_project
 
 NEW_TAG = """- tag_code: is_shanghai_big_spender
   name_zh: 上海高消费客户
@@ -52,10 +52,10 @@ def test_a_new_catalog_entry_becomes_a_tag_everywhere(demo_warehouse, tmp_path):
         **os.environ, "WAREHOUSE_PATH": str(warehouse), "PII_HASH_SALT": demo_warehouse.salt,
         "DBT_PROFILES_DIR": str(project), "DUCKDB_TEMP_DIRECTORY": str(tmp_path / "spill"),
     }
-    build = subprocess.run(
-        [DBT, "build", "--select", "int_person_tags_evaluated+",
-         "--exclude", "resource_type:unit_test", "--project-dir", str(project)],
-        cwd=project, env=environment, capture_output=True, text=True, check=False,
+    build = run_dbt(
+        ["build", "--select", "int_person_tags_evaluated+", "--exclude", "resource_type:unit_test",
+         "--project-dir", str(project)],
+        cwd=project, env=environment,
     )
     assert build.returncode == 0, build.stdout[-4000:]
 

@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +33,8 @@ import duckdb
 import pytest
 
 from orchestration.demo_data import generate
+from orchestration.tests.dbt_worker import run_dbt
 from orchestration.tests.refresh_helpers import (
-    DBT,
     copy_project,
     copy_warehouse,
     day_of,
@@ -78,12 +77,10 @@ def dbt(project: Path, folder: Path, warehouse: Path, command: str, *arguments: 
     selection_arguments = (
         [] if command == "compile" else ["--exclude", "test_type:unit", "--indirect-selection", "cautious"]
     )
-    completed = subprocess.run(
-        [
-            DBT, command, *selection_arguments,
-            "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"), *arguments,
-        ],
-        cwd=project, env=environment, capture_output=True, text=True, timeout=900,
+    completed = run_dbt(
+        [command, *selection_arguments, "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
+         *arguments],
+        cwd=project, env=environment,
     )
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
 

@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,8 @@ import pytest
 
 from orchestration.demo_data import generate
 from orchestration.settings import PROJECT_DIR
+from orchestration.tests.dbt_worker import run_dbt
 from orchestration.tests.refresh_helpers import (
-    DBT,
     copy_warehouse,
     day_of,
     ingest,
@@ -172,15 +171,13 @@ def dbt_build(folder: Path, warehouse: Path, selection: str, *arguments: str) ->
     }
     environment.pop("REFRESH_LOOKBACK_DAYS", None)
     command = [
-        DBT, "build", "--select", selection,
+        "build", "--select", selection,
         "--exclude", "test_type:unit", "--indirect-selection", "cautious",
         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
         *arguments,
     ]
     started = time.monotonic()
-    completed = subprocess.run(
-        command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900
-    )
+    completed = run_dbt(command, cwd=PROJECT_DIR, env=environment)
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
     return time.monotonic() - started
 

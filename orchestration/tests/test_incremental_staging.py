@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -31,7 +30,8 @@ import pytest
 from orchestration.demo_data import generate
 from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
-from orchestration.tests.refresh_helpers import DBT, read_lines, write_lines
+from orchestration.tests.dbt_worker import run_dbt
+from orchestration.tests.refresh_helpers import read_lines, write_lines
 
 pytestmark = pytest.mark.slow
 
@@ -50,10 +50,10 @@ def ingest(raw_dir: Path, warehouse: Path) -> None:
 def build(folder: Path, warehouse: Path, *arguments: str) -> None:
     environment = {**os.environ, "WAREHOUSE_PATH": str(warehouse), "DUCKDB_TEMP_DIRECTORY": str(folder / "tmp"),
                    "PII_HASH_SALT": SALT, "DBT_PROFILES_DIR": str(PROJECT_DIR), "DBT_TARGET": "duckdb", "AS_OF": ""}
-    command = [DBT, "build", "--select", *MODELS, "--exclude", "test_type:unit",
+    command = ["build", "--select", *MODELS, "--exclude", "test_type:unit",
                "--indirect-selection", "cautious",
                "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"), *arguments]
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=900)
+    completed = run_dbt(command, cwd=PROJECT_DIR, env=environment)
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
 
 

@@ -22,7 +22,7 @@ import pytest
 
 from orchestration.settings import PROJECT_DIR
 from orchestration.tag_catalog import read_catalog
-from orchestration.tests.refresh_helpers import DBT
+from orchestration.tests.dbt_worker import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -123,14 +123,14 @@ def refresh(folder: Path, warehouse: Path, as_of: str, full_refresh: bool = Fals
         "DBT_TARGET": "duckdb",
     }
     command = [
-        DBT, "build",
+        "build",
         "--select", "fct_person_tag_history", "fct_segment_memberships", "--indirect-selection", "cautious",
         "--exclude", "test_type:unit",
         "--vars", json.dumps({"as_of_date": as_of}),
         "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
         *(["--full-refresh"] if full_refresh else []),
     ]
-    return subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=600)
+    return run_dbt(command, cwd=PROJECT_DIR, env=environment, timeout=600)
 
 
 def refresh_successfully(folder: Path, warehouse: Path, as_of: str, full_refresh: bool = False) -> None:
