@@ -17,8 +17,8 @@ Every table of schema marts (listed from the warehouse, so a new mart is covered
 must hold the same rows in both (two-way `except all`, zero rows), except where a mart records the refresh
 process itself: PROCESS_RECORDS names each such mart, what is compared instead, and why. Then the
 incremental warehouse's last day is refreshed again (same raw folder, same day): every table of schemas
-marts (but the wall-clock columns of RUN_TIMESTAMPS), and the day's activation exports (but
-the manifest's written_at), must stay as they were.
+raw, staging and marts (but the wall-clock columns of RUN_TIMESTAMPS), and the day's activation exports
+(but the manifest's written_at), must stay as they were.
 
 pytest -s prints the wall time of the full refresh and of the last one-day incremental refresh.
 """
@@ -532,11 +532,14 @@ def test_merged_persons_resolve_to_persons_of_the_full_refresh(refreshes: Refres
     assert full_merges == 0
 
 
-def test_rerunning_a_day_changes_no_mart(refreshes: Refreshes) -> None:
+def test_rerunning_a_day_changes_no_raw_staging_or_mart_table(refreshes: Refreshes) -> None:
+    """The raw tables and the ingest's file list (no unchanged file loaded again), every staging table and
+    every mart (no person merge recorded by a second build of the same identity graph) stay as they were."""
     warehouses = Warehouses(refreshes.incremental, refreshes.rerun, "before_rerun", "after_rerun")
-    compared, differences = compare_tables(warehouses, ("marts",), RUN_TIMESTAMPS)
+    compared, differences = compare_tables(warehouses, ("raw", "staging", "marts"), RUN_TIMESTAMPS)
     assert not differences, "re-running the last day changed:\n" + "\n".join(differences)
-    assert {"fct_person_tag_history", "fct_segment_memberships", "fct_person_identifier_history"} <= set(compared)
+    assert {"_loaded_files", "events", "stg_events__events", "stg_crm__customers", "fct_person_tag_history",
+            "fct_segment_memberships", "fct_person_identifier_history", "fct_person_merges"} <= set(compared)
 
 
 def test_rerunning_a_day_writes_the_same_exports(refreshes: Refreshes) -> None:
