@@ -291,15 +291,19 @@ def installed_versions() -> str:
     return "\n".join(lines)
 
 
+def exit_code(result) -> int:
+    """dbt's exit code for a dbtRunnerResult: 0 success, 1 a node or test failed, 2 dbt could not run."""
+    if result.exception is not None:
+        return 2
+    return 0 if result.success else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments in (["--version"], ["-V"]):
         print(installed_versions())
         return 0
-    result = invoke(arguments)
-    if result.exception is not None:
-        return 2
-    return 0 if result.success else 1
+    return exit_code(invoke(arguments))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ loading the reused manifest); this process pays the imports once. Each command r
 and working folder the test gives, and afterwards dbt's connections are closed and its adapter dropped, so
 the warehouse file is released before the test reads or copies it (test_dbt_worker.py checks that).
 
-    from orchestration.tests.refresh_helpers import run_dbt
+    from orchestration.tests.dbt_worker import run_dbt
     completed = run_dbt(["build", "--select", "x"], cwd=PROJECT_DIR, env=environment)
 
 Protocol (this module run as a program): one JSON request per line on stdin ({"arguments", "environment",
@@ -96,7 +96,7 @@ def release_warehouse() -> None:
 
 
 def serve() -> None:
-    from orchestration.dbt_runner import invoke
+    from orchestration.dbt_runner import exit_code, invoke
 
     replies = os.fdopen(os.dup(1), "w")
     for line in sys.stdin:
@@ -112,7 +112,7 @@ def serve() -> None:
             os.dup2(output.fileno(), 2)
             try:
                 result = invoke(request["arguments"])
-                code = 2 if result.exception is not None else (0 if result.success else 1)
+                code = exit_code(result)
                 if result.exception is not None:
                     print(f"dbt raised: {result.exception!r}")
             except Exception as error:  # noqa: BLE001 - reported to the test as dbt's failure

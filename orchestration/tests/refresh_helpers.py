@@ -22,11 +22,6 @@ from orchestration.raw_files import load_raw_directory
 from orchestration.settings import PROJECT_DIR
 from orchestration.tests.dbt_worker import run_dbt
 
-# dbt as the refresh runs it: the project parsed once per version of its files (orchestration/dbt_runner.py),
-# not once per command and warehouse. A test that runs dbt many times sends its commands to run_dbt (one dbt
-# process per test process, orchestration/tests/dbt_worker.py) instead.
-DBT = str(Path(sys.executable).parent / "dbt-reuse")
-
 
 @dataclass
 class RefreshResult:
